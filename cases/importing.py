@@ -1,0 +1,230 @@
+"""Reading and writing case files: CSV (Excel: UTF-8 with BOM or GB18030) and JSON.
+
+Import is all or nothing: every row is checked first, and a file with any bad row
+imports nothing and reports each bad row with its line number and what to fix.
+
+Columns (English or Chinese headers): ``platform/平台``, ``order/订单号``,
+``product/商品``, ``amount/金额``, ``currency/币种`` (CNY), ``channel/支付方式``,
+``reason/退款原因``, ``paid_at/付款时间``, and optional ``merchant/商家``, ``zone/时区``,
+``note/备注``, ``usage/使用情况``, ``assignee/负责人``, ``submitted_at/提交时间``,
+``refund_no/退款编号``. A ``record`` column (written by ``export --format csv``) carries
+the whole case back, timeline and deadlines included.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cases.i18n import InvalidInput, Text
+from cases.model import Case
+from cases.parsing import (
+    parse_amount,
+    parse_choice,
+    parse_currency,
+    parse_time,
+    parse_zone,
+    required,
+)
+from cases.records import FORMAT, case_record, restore
+from cases.services import NewCase
+from cases.vocabulary import Channel, Reason
+
+COLUMNS = (
+    "platform", "order", "product", "amount", "currency", "channel", "reason", "paid_at",
+    "merchant", "zone", "note", "usage", "assignee", "submitted_at", "refund_no",
+)
+ALIASES = {
+    "平台": "platform", "订单号": "order", "订单": "order", "order_no": "order",
+    "商品": "product", "金额": "amount", "币种": "currency", "支付方式": "channel",
+    "渠道": "channel", "退款原因": "reason", "原因": "reason", "付款时间": "paid_at",
+    "商家": "merchant", "时区": "zone", "备注": "note", "使用情况": "usage",
+    "负责人": "assignee", "提交时间": "submitted_at", "退款编号": "refund_no",
+}
+
+
+@dataclass
+class Parsed:
+    """What a file holds: new cases to create, or full records to restore."""
+
+    new: list[NewCase]
+    records: list[Case]
+
+    def __len__(self) -> int:
+        return len(self.new) + len(self.records)
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: Text
+
+
+class ImportRejected(InvalidInput):
+    def __init__(self, errors: list[RowError]) -> None:
+        lines = [
+            Text("第 {line} 行：{msg}", "line {line}: {msg}", {"line": e.line, "msg": e.message})
+            for e in errors
+        ]
+        names = {f"l{i}": line for i, line in enumerate(lines)}
+        body = "\n".join("{" + name + "}" for name in names)
+        super().__init__(
+            Text(
+                "文件中有 {n} 行有误，未导入任何案件：\n" + body,
+                "{n} bad rows; nothing was imported:\n" + body,
+                {"n": len(errors), **names},
+            )
+        )
+        self.errors = errors
+
+
+def read_file(path: Path, default_zone: str) -> Parsed:
+    if not path.is_file():
+        raise InvalidInput(
+            Text("找不到文件 {path}", "no file at {path}; check the path", {"path": str(path)})
+        )
+    raw = path.read_bytes()
+    if path.suffix.lower() == ".json" or raw.lstrip()[:1] in (b"[", b"{"):
+        return _parse_json(raw, default_zone)
+    return _parse_rows(_csv_rows(raw), default_zone)
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(
+        Text(
+            "文件编码无法识别；请另存为 UTF-8 或 GB18030 编码的 CSV",
+            "cannot decode the file; save it as CSV in UTF-8 or GB18030",
+        )
+    )
+
+
+def _csv_rows(raw: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(_decode(raw), newline=""))
+    if reader.fieldnames is None:
+        return
+    reader.fieldnames = [_column(name) for name in reader.fieldnames]
+    for row in reader:
+        if any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            yield reader.line_num, row
+
+
+def _column(name: str) -> str:
+    key = name.strip().lstrip("\ufeff")
+    return ALIASES.get(key, key.lower())
+
+
+def _parse_json(raw: bytes, default_zone: str) -> Parsed:
+    try:
+        data = json.loads(_decode(raw))
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            Text(
+                "JSON 格式有误（第 {line} 行）：{msg}",
+                "the JSON is malformed (line {line}): {msg}",
+                {"line": exc.lineno, "msg": exc.msg},
+            )
+        ) from None
+    items = data.get("cases", []) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise InvalidInput(
+            Text("JSON 应为案件列表", "the JSON must be a list of cases (or {\"cases\": [...]})")
+        )
+    return _parse_rows(((i + 1, item) for i, item in enumerate(items)), default_zone)
+
+
+def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str) -> Parsed:
+    parsed = Parsed([], [])
+    errors: list[RowError] = []
+    seen: set[str] = set()
+    for line, row in rows:
+        try:
+            if not isinstance(row, dict):
+                raise InvalidInput(Text("应为一个对象", "each case must be an object"))
+            if row.get("record"):
+                case = restore(json.loads(row["record"]))
+            elif row.get("format") == FORMAT:
+                case = restore(row)
+            else:
+                parsed.new.append(parse_new(row, default_zone))
+                continue
+            if case.ref in seen:
+                raise InvalidInput(
+                    Text("{ref} 在文件中重复", "{ref} appears twice in the file", {"ref": case.ref})
+                )
+            seen.add(case.ref)
+            parsed.records.append(case)
+        except InvalidInput as exc:
+            errors.append(RowError(line, exc.text))
+        except json.JSONDecodeError:
+            errors.append(RowError(line, Text("record 列不是有效 JSON", "the record column is not JSON")))
+    if errors:
+        raise ImportRejected(errors)
+    return parsed
+
+
+def parse_new(row: dict[str, Any], default_zone: str) -> NewCase:
+    """One row of a spreadsheet as a new case (``case add``'s options as columns)."""
+
+    def get(key: str) -> str | None:
+        value = row.get(key)
+        return None if value is None or str(value).strip() == "" else str(value).strip()
+
+    zone_name = get("zone") or default_zone
+    zone: ZoneInfo = parse_zone(zone_name)
+    paid_at, _ = parse_time(required(get("paid_at"), "paid_at"), zone)
+    submitted = get("submitted_at")
+    return NewCase(
+        platform=required(get("platform"), "platform"),
+        order_no=required(get("order"), "order"),
+        product=required(get("product"), "product"),
+        amount=parse_amount(required(get("amount"), "amount")),
+        currency=parse_currency(get("currency") or "CNY"),
+        channel=Channel(parse_choice(Channel, required(get("channel"), "channel"), "channel")),
+        reason=Reason(parse_choice(Reason, required(get("reason"), "reason"), "reason")),
+        paid_at=paid_at,
+        zone=zone_name,
+        merchant=get("merchant"),
+        note=get("note"),
+        usage=get("usage"),
+        assignee=get("assignee"),
+        submitted_at=None if submitted is None else parse_time(submitted, zone)[0],
+        refund_no=get("refund_no"),
+    )
+
+
+def export_json(cases: Iterable[Case], exported_at: str) -> str:
+    body = {
+        "format": "refundflow.export/1",
+        "exported_at": exported_at,
+        "cases": [case_record(case) for case in cases],
+    }
+    return json.dumps(body, ensure_ascii=False, indent=1)
+
+
+def export_csv(cases: Iterable[Case]) -> str:
+    """One row per case: readable columns first, then ``record`` with the whole case."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header = ["ref", "stage", *COLUMNS, "record"]
+    writer.writerow(header)
+    for case in cases:
+        record = case_record(case)
+        first = next((e for e in record["events"] if e["kind"] == "submitted"), None)
+        values = {
+            **record,
+            "submitted_at": first["at"] if first else None,
+            "record": json.dumps(record, ensure_ascii=False, separators=(",", ":")),
+        }
+        writer.writerow(["" if values.get(col) is None else values[col] for col in header])
+    return "\ufeff" + out.getvalue()  # BOM: Excel then reads the Chinese correctly

@@ -1,0 +1,132 @@
+"""Reading what people type: amounts, times, currencies and option values.
+
+Every failure is an :class:`InvalidInput` that says what was wrong and how to write it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cases.i18n import InvalidInput, Text
+from cases.vocabulary import Labeled
+
+MAX_AMOUNT = Decimal("100000000")
+
+
+def parse_amount(text: str, what: str = "amount") -> Decimal:
+    """A positive sum of money with at most two decimals: ``128``, ``128.00``, ``¥1,280.5``."""
+    cleaned = re.sub(r"[\s,¥￥元]|^CNY|^RMB", "", str(text).strip(), flags=re.IGNORECASE)
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise InvalidInput(
+            Text(
+                "金额“{text}”无法识别；请写成 128.00 这样的数字",
+                "cannot read the {what} \"{text}\"; write a number such as 128.00",
+                {"text": text, "what": what},
+            )
+        ) from None
+    if not value.is_finite() or value <= 0:
+        raise InvalidInput(
+            Text(
+                "金额必须大于 0（收到 {text}）",
+                "the {what} must be above 0 (got {text})",
+                {"text": text, "what": what},
+            )
+        )
+    if value != value.quantize(Decimal("0.01")):
+        raise InvalidInput(
+            Text(
+                "金额“{text}”超过两位小数；请精确到分",
+                "the {what} \"{text}\" has more than two decimals; give it to the cent",
+                {"text": text, "what": what},
+            )
+        )
+    if value >= MAX_AMOUNT:
+        raise InvalidInput(
+            Text(
+                "金额 {text} 过大，请检查",
+                "the {what} {text} is implausibly large; check it",
+                {"text": text, "what": what},
+            )
+        )
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_currency(text: str) -> str:
+    code = text.strip().upper()
+    if code in ("RMB", "¥", "元"):
+        code = "CNY"
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise InvalidInput(
+            Text(
+                "币种“{text}”无效；请使用三个字母的代码，如 CNY",
+                "unknown currency \"{text}\"; use a three-letter code such as CNY",
+                {"text": text},
+            )
+        )
+    return code
+
+
+def parse_zone(text: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            Text(
+                "时区“{text}”无效；请写成 Asia/Shanghai 这样的 IANA 名称",
+                "unknown time zone \"{text}\"; use an IANA name such as Asia/Shanghai",
+                {"text": text},
+            )
+        ) from None
+
+
+def parse_time(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """An ISO 8601 time; without an offset it is read in ``zone``.
+
+    Returns the aware time and whether the zone was assumed (the output says so).
+    A date alone means the start of that day.
+    """
+    raw = text.strip().replace("/", "-")
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            value = datetime.combine(date.fromisoformat(raw), time(0, 0))
+        else:
+            value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            Text(
+                "时间“{text}”无法识别；请写成 2026-09-30T10:00+08:00 或 2026-09-30 10:00",
+                "cannot read the time \"{text}\"; write e.g. 2026-09-30T10:00+08:00 "
+                "or 2026-09-30 10:00",
+                {"text": text},
+            )
+        ) from None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=zone), True
+    return value, False
+
+
+def parse_choice(enum: type[Labeled], text: str, option: str) -> Labeled:
+    try:
+        return enum.parse(text)
+    except ValueError:
+        choices = "|".join(member.value for member in enum)
+        raise InvalidInput(
+            Text(
+                "{option} 的取值“{text}”无效；可选：{choices}",
+                "unknown {option} \"{text}\"; choose one of {choices}",
+                {"option": option, "text": text, "choices": choices},
+            )
+        ) from None
+
+
+def required(text: str | None, option: str) -> str:
+    if text is None or not str(text).strip():
+        raise InvalidInput(
+            Text("缺少 {option}", "{option} is missing; give a value", {"option": option})
+        )
+    return str(text).strip()

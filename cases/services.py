@@ -1,0 +1,281 @@
+"""Use cases: every change to a case, one unit of work each.
+
+The CLI, the TUI, the flows and the scheduler call these functions and nothing else to
+change a case. Each validates, applies the transition, appends to the timeline and
+recomputes deadlines inside one transaction; on any error nothing is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+from cases.i18n import Conflict, InvalidInput, NotFound, Text
+from cases.integrity import Verification, verify
+from cases.model import Case, DeadlinePlanner, EventInput, Evidence, RungGuide
+from cases.ports import CaseRepository, CaseSummary, Clock, EvidenceFiles, UnitOfWork
+from cases.rules import RuleBook
+from cases.vocabulary import Channel, DeadlineKind, DeadlineStatus, EventKind, EvidenceKind, Reason, Stage
+
+
+class Deps(Protocol):
+    """What the use cases need; :class:`cases.bootstrap.Context` provides it."""
+
+    clock: Clock
+
+    def uow(self) -> UnitOfWork: ...
+
+    @property
+    def planner(self) -> DeadlinePlanner: ...
+
+    @property
+    def ladder(self) -> RungGuide: ...
+
+    @property
+    def files(self) -> EvidenceFiles: ...
+
+
+@dataclass(frozen=True)
+class NewCase:
+    platform: str
+    order_no: str
+    product: str
+    amount: Decimal
+    currency: str
+    channel: Channel
+    reason: Reason
+    paid_at: datetime
+    zone: str
+    merchant: str | None = None
+    note: str | None = None
+    usage: str | None = None
+    assignee: str | None = None
+    rule_overrides: dict[str, str] = field(default_factory=dict)
+    submitted_at: datetime | None = None
+    refund_no: str | None = None
+
+
+def add_case(deps: Deps, new: NewCase, *, force: bool = False, actor: str | None = None) -> Case:
+    """Record a new dispute as a draft (or as submitted, when ``submitted_at`` is given)."""
+    with deps.uow() as uow:
+        _refuse_duplicates(uow.cases, [new], force)
+        now = deps.clock.now()
+        ref = uow.cases.allocate_refs(_year(now, new.zone), 1)[0]
+        case = _build(deps, new, ref, now, actor)
+        uow.cases.add(case)
+        uow.commit()
+    return case
+
+
+def import_cases(
+    deps: Deps,
+    rows: list[NewCase],
+    *,
+    force: bool = False,
+    actor: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Case]:
+    """Add many cases in one transaction: all of them or none."""
+    with deps.uow() as uow:
+        _refuse_duplicates(uow.cases, rows, force)
+        now = deps.clock.now()
+        by_year: dict[int, list[NewCase]] = {}
+        for row in rows:
+            by_year.setdefault(_year(now, row.zone), []).append(row)
+        created: list[Case] = []
+        for year, group in sorted(by_year.items()):
+            refs = uow.cases.allocate_refs(year, len(group))
+            for ref, row in zip(refs, group, strict=True):
+                created.append(_build(deps, row, ref, now, actor))
+                if progress and len(created) % 500 == 0:
+                    progress(500)
+        uow.add_all(created)
+        uow.commit()
+    if progress:
+        progress(len(created) % 500)
+    return created
+
+
+def restore_cases(deps: Deps, cases: Iterable[Case]) -> int:
+    """Put exported cases back (same references, timeline and hashes), all or none."""
+    with deps.uow() as uow:
+        count = 0
+        for case in cases:
+            if uow.cases.get(case.ref) is not None:
+                raise Conflict(
+                    Text(
+                        "{ref} 已存在；导入完整记录需要一个没有这些案件的数据目录",
+                        "{ref} already exists; restoring full records needs a home without them",
+                        {"ref": case.ref},
+                    )
+                )
+            year = int(case.ref.split("-")[1])
+            uow.cases.reserve_ref(year, int(case.ref.split("-")[2]))
+            uow.cases.add(case)
+            count += 1
+        uow.commit()
+    return count
+
+
+def record_event(
+    deps: Deps, ref: str, what: EventInput, *, force: bool = False, actor: str | None = None
+) -> Case:
+    """Record what happened to a case (``case event``), with its deadlines."""
+    with deps.uow() as uow:
+        case = _get(uow.cases, ref)
+        if what.kind == EventKind.SUBMITTED and not force:
+            others = uow.cases.live_applications(case.platform, case.order_no)
+            _refuse_live(case.order_no, [r for r in others if r != case.ref])
+        case.record(what, deps.clock.now(), deps.planner, deps.ladder, actor)
+        uow.commit()
+    return case
+
+
+def add_evidence(
+    deps: Deps,
+    ref: str,
+    path: Path,
+    kind: EvidenceKind,
+    *,
+    note: str | None = None,
+    captured_at: datetime | None = None,
+    actor: str | None = None,
+) -> Evidence:
+    """Copy a file into the evidence store and note it on the case's timeline."""
+    with deps.uow() as uow:
+        case = _get(uow.cases, ref)
+        stored = deps.files.put(path)  # before the transaction: a failed commit leaves only a copy
+        now = deps.clock.now()
+        item = Evidence(kind, stored.sha256, path.name, stored.size, captured_at or now, now, note)
+        case.attach(item, now, actor)
+        uow.commit()
+    return item
+
+
+def override_rule(
+    deps: Deps, ref: str, key: str, duration: str, *, actor: str | None = None
+) -> Case:
+    """Change one deadline rule for one case and re-date its open deadlines of that rule."""
+    if key not in RuleBook.keys():
+        raise InvalidInput(
+            Text(
+                "没有名为“{key}”的期限规则；可用：{keys}",
+                "no deadline rule named \"{key}\"; valid rules: {keys}",
+                {"key": key, "keys": ", ".join(RuleBook.keys())},
+            )
+        )
+    with deps.uow() as uow:
+        case = _get(uow.cases, ref)
+        case.rule_overrides = {**case.rule_overrides, key: duration}
+        now = deps.clock.now()
+        for old in [d for d in case.deadlines if d.rule_key == key and d.is_open]:
+            fresh = deps.planner.plan(case, old.kind, key, old.start_at, old.round, old.rung)
+            old.settle(DeadlineStatus.CANCELLED, now)
+            case.deadlines.append(fresh)
+        case.append_event(EventKind.RULE_CHANGED, now, now, {"rule": key, "duration": duration}, actor)
+        uow.commit()
+    return case
+
+
+def get_case(deps: Deps, ref: str) -> Case:
+    with deps.uow() as uow:
+        return _get(uow.cases, ref)
+
+
+def list_cases(deps: Deps, stage: Stage | None = None, overdue: bool = False) -> list[CaseSummary]:
+    with deps.uow() as uow:
+        return uow.cases.summaries(deps.clock.now(), stage=stage, overdue=overdue)
+
+
+def all_cases(deps: Deps) -> list[Case]:
+    with deps.uow() as uow:
+        return [_get(uow.cases, ref) for ref in list(uow.cases.all_refs())]
+
+
+# --------------------------------------------------------------------------- helpers
+def _build(deps: Deps, new: NewCase, ref: str, now: datetime, actor: str | None) -> Case:
+    case = Case(
+        ref=ref, platform=new.platform, order_no=new.order_no, product=new.product,
+        amount=new.amount, currency=new.currency, channel=new.channel, reason=new.reason,
+        paid_at=new.paid_at, zone=new.zone, created_at=now, merchant=new.merchant,
+        note=new.note, usage=new.usage, assignee=new.assignee, rule_overrides=new.rule_overrides,
+    )
+    if new.paid_at > now:
+        raise InvalidInput(
+            Text(
+                "付款时间 {at} 在未来；请检查 --paid-at",
+                "the payment time {at} is in the future; check --paid-at",
+                {"at": new.paid_at.isoformat()},
+            )
+        )
+    for key in new.rule_overrides:
+        deps.planner.plan(case, _kind_for(key), key, now)  # checks key and duration up front
+    snapshot = {
+        "platform": new.platform, "order": new.order_no, "product": new.product,
+        "amount": str(new.amount), "currency": new.currency, "channel": new.channel.value,
+        "reason": new.reason.value, "paid_at": new.paid_at.isoformat(),
+        "merchant": new.merchant,
+    }
+    case.append_event(EventKind.CREATED, now, now, snapshot, actor)
+    case.open_first_deadlines(deps.planner, now)
+    if new.submitted_at is not None:
+        case.record(
+            EventInput(EventKind.SUBMITTED, new.submitted_at, refund_no=new.refund_no),
+            now, deps.planner, deps.ladder, actor,
+        )
+    return case
+
+
+def _kind_for(key: str) -> DeadlineKind:
+    head = key.split(".")[0]
+    return DeadlineKind(head) if head in DeadlineKind._value2member_map_ else DeadlineKind.RUNG
+
+
+def _get(repo: CaseRepository, ref: str) -> Case:
+    case = repo.get(ref)
+    if case is None:
+        raise NotFound(
+            Text(
+                "没有编号为 {ref} 的案件；用 refundflow case list 查看全部编号",
+                "no case {ref}; see every reference with `refundflow case list`",
+                {"ref": ref},
+            )
+        )
+    return case
+
+
+def _refuse_duplicates(repo: CaseRepository, rows: list[NewCase], force: bool) -> None:
+    if force:
+        return
+    for row in rows:
+        if row.submitted_at is not None:
+            _refuse_live(row.order_no, repo.live_applications(row.platform, row.order_no))
+
+
+def _refuse_live(order_no: str, others: list[str]) -> None:
+    if others:
+        raise Conflict(
+            Text(
+                "订单 {order} 已有进行中的退款申请（{refs}）；多头申请会拖慢处理。"
+                "请在原申请上跟进；确需重复申请请加 --force",
+                "order {order} already has a live refund application ({refs}); two applications "
+                "slow both down. Follow up on that one, or add --force if you really mean it",
+                {"order": order_no, "refs": ", ".join(others)},
+            )
+        )
+
+
+def _year(now: datetime, zone: str) -> int:
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(zone)).year
+
+
+def verify_case(deps: Deps, ref: str) -> Verification:
+    """Check a case's timeline chain and evidence files (``case verify``)."""
+    with deps.uow() as uow:
+        return verify(_get(uow.cases, ref), deps.files)

@@ -1,0 +1,1 @@
+"""Persistence of cases: SQLAlchemy mapping, unit of work, migrations, the evidence folder."""

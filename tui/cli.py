@@ -1,0 +1,106 @@
+"""The ``refundflow`` command line: every use case, ``--json`` for scripts.
+
+Start-up stays lean: no Prefect or Textual import for commands that don't need them.
+Errors a user can fix print one line (in the user's language) and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cases.i18n import InvalidInput, RefundflowError, Text, default_lang
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _ctx() -> Any:
+    from cases.bootstrap import bootstrap
+    from cases.settings import Settings
+
+    try:
+        return bootstrap(Settings())
+    except Exception as exc:  # pydantic's ValidationError: a bad REFUNDFLOW_* value
+        raise InvalidInput(
+            Text("设置有误：{err}", "bad setting: {err}", {"err": _first_line(exc)})
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return " / ".join(lines[:3]) or type(exc).__name__
+
+
+def friendly(func: F) -> F:
+    """Turn refundflow's errors (and an unreachable database) into one clear line."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RefundflowError as exc:
+            click.echo(_prefix() + exc.render(default_lang()), err=True)
+            sys.exit(exc.exit_code)
+        except Exception as exc:
+            from sqlalchemy.exc import OperationalError
+
+            if isinstance(exc, OperationalError):
+                text = Text(
+                    "无法连接数据库：{err}；请检查 REFUNDFLOW_DATABASE_URL 和数据库服务",
+                    "cannot reach the database: {err}; check REFUNDFLOW_DATABASE_URL and "
+                    "that the database server runs",
+                    {"err": _first_line(exc.orig or exc)},
+                )
+                click.echo(_prefix() + text.render(default_lang()), err=True)
+                sys.exit(7)
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _prefix() -> str:
+    return "错误：" if default_lang() == "zh" else "error: "
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def print_rich(*items: object) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:  # piped: don't squeeze tables into 80 columns
+        console = Console(highlight=False, width=200)
+    for item in items:
+        console.print(item)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="refundflow")
+@click.pass_context
+def cli(click_ctx: click.Context) -> None:
+    """refundflow: track refund disputes, their deadlines and evidence.
+
+    Without a command it shows the caseload.
+    """
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(case_list)
+
+
+from tui import commands  # noqa: E402  (registers the sub-commands on ``cli``)
+
+case_list = commands.case_list
+
+
+def main() -> None:
+    cli(prog_name="refundflow")
+
+
+__all__ = ["cli", "main", "friendly", "emit_json", "print_rich", "_ctx", "Path"]

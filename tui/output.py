@@ -1,0 +1,173 @@
+"""How the command line shows cases to people: times in the case's zone, countdowns, tables."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from cases.i18n import Lang, Text
+from cases.integrity import Verification
+from cases.model import Case
+from cases.ports import CaseSummary
+from cases.vocabulary import DeadlineKind, DeadlineStatus, Labeled, Stage
+
+
+def show_due(due: datetime, zone: ZoneInfo) -> str:
+    """A deadline that ends at midnight is shown as 24:00 of its last day, as the law counts it."""
+    local = due.astimezone(zone)
+    if local.hour == 0 and local.minute == 0 and local.second == 0:
+        return (local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def show_time(value: datetime, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def countdown(due: datetime, now: datetime, lang: Lang) -> str:
+    """``in 2d 5h`` / ``overdue 3h 10m`` (``还剩 2天5小时`` / ``已逾期 3小时10分``)."""
+    delta = due - now
+    late = delta.total_seconds() < 0
+    seconds = int(abs(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if lang == "zh":
+        parts = [f"{days}天" if days else "", f"{hours}小时" if hours else ""]
+        if not days:
+            parts.append(f"{minutes}分" if minutes or not hours else "")
+        text = "".join(parts)
+        return f"已逾期 {text}" if late else f"还剩 {text}"
+    en = [f"{days}d" if days else "", f"{hours}h" if hours else ""]
+    if not days:
+        en.append(f"{minutes}m" if minutes or not hours else "")
+    text = " ".join(p for p in en if p)
+    return f"overdue {text}" if late else f"in {text}"
+
+
+def label(member: Labeled | None, lang: Lang) -> str:
+    return "" if member is None else member.label(lang)
+
+
+HEAD = {
+    "ref": Text("编号", "Ref"),
+    "platform": Text("平台", "Platform"),
+    "order": Text("订单号", "Order"),
+    "amount": Text("金额", "Amount"),
+    "stage": Text("阶段", "Stage"),
+    "next": Text("下一期限", "Next deadline"),
+    "left": Text("剩余", "Time left"),
+}
+
+
+def caseload_table(rows: list[CaseSummary], now: datetime, lang: Lang, zone: ZoneInfo) -> object:
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for key in HEAD:
+        table.add_column(HEAD[key].render(lang), no_wrap=key != "platform")
+    for row in rows:
+        due = ""
+        left = ""
+        if row.next_due is not None and row.next_kind is not None:
+            due = f"{label(DeadlineKind(row.next_kind), lang)} {show_due(row.next_due, zone)}"
+            if row.next_provisional:
+                due += " *"
+            left = countdown(row.next_due, now, lang)
+            if row.overdue:
+                left = f"[red]{left}[/red]"
+        table.add_row(
+            row.ref, row.platform, row.order_no, f"{row.amount} {row.currency}",
+            label(row.stage, lang), due, left,
+        )
+    return table
+
+
+def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
+    """The case as rich renderables: summary, deadlines with their reasons, timeline, evidence."""
+    from rich.table import Table
+
+    zone = case.tz
+    zh = lang == "zh"
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    rows = [
+        ("案件" if zh else "Case", f"{case.ref}  [{label(case.stage, lang)}]"),
+        ("平台" if zh else "Platform", case.platform + (f" / {case.merchant}" if case.merchant else "")),
+        ("订单号" if zh else "Order", case.order_no),
+        ("商品" if zh else "Product", case.product),
+        ("金额" if zh else "Amount", f"{case.amount} {case.currency}  ({label(case.channel, lang)})"),
+        ("退款原因" if zh else "Reason", label(case.reason, lang)),
+        ("付款时间" if zh else "Paid at", f"{show_time(case.paid_at, zone)} {case.zone}"),
+    ]
+    if case.refund_no:
+        rows.append(("退款编号" if zh else "Refund no.", case.refund_no))
+    if case.tickets:
+        rows.append(("工单号" if zh else "Tickets", ", ".join(case.tickets)))
+    if case.refunded:
+        rows.append(("已到账" if zh else "Refunded", f"{case.refunded} / {case.amount}"))
+    if case.rung:
+        rows.append(("维权阶梯" if zh else "Rung", case.rung))
+    for key, value in rows:
+        facts.add_row(key, value)
+    out: list[object] = [facts]
+
+    deadlines = Table(title="期限" if zh else "Deadlines", title_justify="left", box=None)
+    for head in (("期限", "Deadline"), ("截止", "Due"), ("状态", "Status"), ("依据", "Rule")):
+        deadlines.add_column(head[0] if zh else head[1], overflow="fold")
+    for d in sorted(case.deadlines, key=lambda d: d.due_at):
+        status = label(d.status, lang)
+        if d.status == DeadlineStatus.OPEN:
+            status = countdown(d.due_at, now, lang)
+            if d.due_at <= now:
+                status = f"[red]{status}[/red]"
+        due = show_due(d.due_at, zone) + (" *" if d.provisional else "")
+        deadlines.add_row(label(d.kind, lang), due, status, d.rule(lang))
+    out.append(deadlines)
+
+    timeline = Table(title="时间线" if zh else "Timeline", title_justify="left", box=None)
+    for head in (("#", "#"), ("时间", "When"), ("事件", "Event"), ("详情", "Details")):
+        timeline.add_column(head[0] if zh else head[1], overflow="fold")
+    for e in case.ordered_events():
+        detail = ", ".join(f"{k}={v}" for k, v in e.data.items() if v is not None)
+        timeline.add_row(str(e.seq), show_time(e.at, zone), label(e.kind, lang), detail)
+    out.append(timeline)
+
+    if case.evidence:
+        files = Table(title="证据" if zh else "Evidence", title_justify="left", box=None)
+        for head in (("类别", "Kind"), ("文件", "File"), ("SHA-256", "SHA-256"), ("取证时间", "Captured")):
+            files.add_column(head[0] if zh else head[1])
+        for item in case.evidence:
+            files.add_row(
+                label(item.kind, lang), item.original_name, item.sha256[:16] + "…",
+                show_time(item.captured_at, zone),
+            )
+        out.append(files)
+    if any(d.provisional for d in case.deadlines):
+        out.append(
+            "* "
+            + (
+                "暂定：该年度尚无官方节假日安排，日期可能变化"
+                if zh
+                else "provisional: no official holiday notice for that year yet; the date may move"
+            )
+        )
+    return out
+
+
+def verification_lines(result: Verification, lang: Lang) -> list[str]:
+    if result.ok:
+        return [
+            Text(
+                "{ref} 完好：{events} 条事件的哈希链完整，{files} 个证据文件与哈希一致。",
+                "{ref} is intact: {events} events chain correctly, {files} evidence files match "
+                "their hashes.",
+                {"ref": result.ref, "events": result.events, "files": result.files},
+            ).render(lang)
+        ]
+    return [p.render(lang) for p in result.problems]
+
+
+def stage_choices() -> list[str]:
+    return [s.value for s in Stage]
