@@ -23,7 +23,7 @@ STAMP = VENV / ".refundflow-installed"
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (this script runs before the venv exists)
         sys.exit(f"refundflow needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
@@ -32,8 +32,10 @@ def ensure_venv() -> None:
         print("creating .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    print("installing refundflow and its dependencies into .venv (first run takes a few minutes) …",
-          flush=True)
+    print(
+        "installing refundflow and its dependencies into .venv (first run takes a few minutes) …",
+        flush=True,
+    )
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
     STAMP.write_text(wanted)
@@ -56,8 +58,11 @@ def main() -> int:
             [str(BIN / "pytest"), "-p", "no:cacheprovider", *sys.argv[2:]],
         ]
         for step in steps:
-            print("$", " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)),
-                  flush=True)
+            print(
+                "$",
+                " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)),
+                flush=True,
+            )
             code = run(*step)
             if code:
                 return code

@@ -23,7 +23,7 @@ def default_lang() -> Lang:
     """
     explicit = os.environ.get("REFUNDFLOW_LANG", "").strip().lower()
     if explicit in LANGS:
-        return explicit  # type: ignore[return-value]
+        return explicit
     system = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
     return "zh" if system.lower().startswith("zh") else "en"
 

@@ -68,9 +68,7 @@ def verify(case: Case, files: EvidenceFiles) -> Verification:
                 {"want": case.event_count, "have": result.events},
             )
         )
-    added = {
-        e.data.get("sha256") for e in case.events if e.kind == EventKind.EVIDENCE_ADDED
-    }
+    added = {e.data.get("sha256") for e in case.events if e.kind == EventKind.EVIDENCE_ADDED}
     for item in case.evidence:
         result.files += 1
         name = {"name": item.original_name, "sha": item.sha256[:12]}
@@ -78,20 +76,24 @@ def verify(case: Case, files: EvidenceFiles) -> Verification:
             result.problems.append(
                 Text(
                     "证据“{name}”（{sha}…）不在时间线上",
-                    "evidence \"{name}\" ({sha}…) is not on the timeline",
+                    'evidence "{name}" ({sha}…) is not on the timeline',
                     name,
                 )
             )
         digest = files.digest(item.sha256)
         if digest is None:
             result.problems.append(
-                Text("证据文件“{name}”（{sha}…）丢失", "evidence file \"{name}\" ({sha}…) is missing", name)
+                Text(
+                    "证据文件“{name}”（{sha}…）丢失",
+                    'evidence file "{name}" ({sha}…) is missing',
+                    name,
+                )
             )
         elif digest != item.sha256:
             result.problems.append(
                 Text(
                     "证据文件“{name}”（{sha}…）内容已被改动",
-                    "evidence file \"{name}\" ({sha}…) has been changed",
+                    'evidence file "{name}" ({sha}…) has been changed',
                     name,
                 )
             )

@@ -260,6 +260,8 @@ def traps(
 ) -> list[Trap]:
     """What will be refused at this rung, or needs care, for this case at ``now``."""
     key = rung(rung_key).key
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidInput(Text("当前时间缺少时区。", "The current time has no time zone."))
     lim = limits or TrapLimits()
     found: list[Trap] = []
     if key == "samr_12315":

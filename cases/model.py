@@ -524,7 +524,10 @@ class Case:
                 Text(
                     "时间 {at} 早于付款时间 {paid}；请检查 --at",
                     "{at} is before the payment at {paid}; check --at",
-                    {"at": local, "paid": self.paid_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")},
+                    {
+                        "at": local,
+                        "paid": self.paid_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M"),
+                    },
                 )
             )
         last = self.last_transition_at()
@@ -532,7 +535,8 @@ class Case:
             raise TransitionRefused(
                 Text(
                     "{ref} 的上一步记录于 {last}；新事件不能早于它（{at}）",
-                    "{ref}'s last step was recorded at {last}; a new event cannot come before it ({at})",
+                    "{ref}'s last step was recorded at {last}; "
+                    "a new event cannot come before it ({at})",
                     {
                         "ref": self.ref,
                         "last": last.astimezone(self.tz).strftime("%Y-%m-%d %H:%M"),

@@ -25,7 +25,7 @@ def parse_amount(text: str, what: str = "amount") -> Decimal:
         raise InvalidInput(
             Text(
                 "金额“{text}”无法识别；请写成 128.00 这样的数字",
-                "cannot read the {what} \"{text}\"; write a number such as 128.00",
+                'cannot read the {what} "{text}"; write a number such as 128.00',
                 {"text": text, "what": what},
             )
         ) from None
@@ -41,7 +41,7 @@ def parse_amount(text: str, what: str = "amount") -> Decimal:
         raise InvalidInput(
             Text(
                 "金额“{text}”超过两位小数；请精确到分",
-                "the {what} \"{text}\" has more than two decimals; give it to the cent",
+                'the {what} "{text}" has more than two decimals; give it to the cent',
                 {"text": text, "what": what},
             )
         )
@@ -64,7 +64,7 @@ def parse_currency(text: str) -> str:
         raise InvalidInput(
             Text(
                 "币种“{text}”无效；请使用三个字母的代码，如 CNY",
-                "unknown currency \"{text}\"; use a three-letter code such as CNY",
+                'unknown currency "{text}"; use a three-letter code such as CNY',
                 {"text": text},
             )
         )
@@ -78,7 +78,7 @@ def parse_zone(text: str) -> ZoneInfo:
         raise InvalidInput(
             Text(
                 "时区“{text}”无效；请写成 Asia/Shanghai 这样的 IANA 名称",
-                "unknown time zone \"{text}\"; use an IANA name such as Asia/Shanghai",
+                'unknown time zone "{text}"; use an IANA name such as Asia/Shanghai',
                 {"text": text},
             )
         ) from None
@@ -100,7 +100,7 @@ def parse_time(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
         raise InvalidInput(
             Text(
                 "时间“{text}”无法识别；请写成 2026-09-30T10:00+08:00 或 2026-09-30 10:00",
-                "cannot read the time \"{text}\"; write e.g. 2026-09-30T10:00+08:00 "
+                'cannot read the time "{text}"; write e.g. 2026-09-30T10:00+08:00 '
                 "or 2026-09-30 10:00",
                 {"text": text},
             )
@@ -118,7 +118,7 @@ def parse_choice(enum: type[Labeled], text: str, option: str) -> Labeled:
         raise InvalidInput(
             Text(
                 "{option} 的取值“{text}”无效；可选：{choices}",
-                "unknown {option} \"{text}\"; choose one of {choices}",
+                'unknown {option} "{text}"; choose one of {choices}',
                 {"option": option, "text": text, "choices": choices},
             )
         ) from None

@@ -7,19 +7,58 @@ recomputes deadlines inside one transaction; on any error nothing is stored.
 
 from __future__ import annotations
 
+import functools
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import ParamSpec, Protocol, TypeVar
 
 from cases.i18n import Conflict, InvalidInput, NotFound, Text
 from cases.integrity import Verification, verify
 from cases.model import Case, DeadlinePlanner, EventInput, Evidence, RungGuide
 from cases.ports import CaseRepository, CaseSummary, Clock, EvidenceFiles, UnitOfWork
 from cases.rules import RuleBook
-from cases.vocabulary import Channel, DeadlineKind, DeadlineStatus, EventKind, EvidenceKind, Reason, Stage
+from cases.vocabulary import (
+    Channel,
+    DeadlineKind,
+    DeadlineStatus,
+    EventKind,
+    EvidenceKind,
+    Reason,
+    Stage,
+)
+
+
+R = TypeVar("R")
+P = ParamSpec("P")
+
+RETRIES = 5
+"""How often a use case is run again when another writer changed the same case first."""
+
+
+def retried(func: Callable[P, R]) -> Callable[P, R]:
+    """Run the whole use case again (reloading the case) after an optimistic-lock conflict.
+
+    Two people (or the TUI and the background service) recording on the same case at the
+    same moment must both succeed, each on top of the other's change, never overwrite it.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(RETRIES):
+            try:
+                return func(*args, **kwargs)
+            except Conflict:
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    return wrapper
 
 
 class Deps(Protocol):
@@ -121,6 +160,7 @@ def restore_cases(deps: Deps, cases: Iterable[Case]) -> int:
     return count
 
 
+@retried
 def record_event(
     deps: Deps, ref: str, what: EventInput, *, force: bool = False, actor: str | None = None
 ) -> Case:
@@ -135,6 +175,7 @@ def record_event(
     return case
 
 
+@retried
 def add_evidence(
     deps: Deps,
     ref: str,
@@ -156,6 +197,7 @@ def add_evidence(
     return item
 
 
+@retried
 def override_rule(
     deps: Deps, ref: str, key: str, duration: str, *, actor: str | None = None
 ) -> Case:
@@ -164,7 +206,7 @@ def override_rule(
         raise InvalidInput(
             Text(
                 "没有名为“{key}”的期限规则；可用：{keys}",
-                "no deadline rule named \"{key}\"; valid rules: {keys}",
+                'no deadline rule named "{key}"; valid rules: {keys}',
                 {"key": key, "keys": ", ".join(RuleBook.keys())},
             )
         )
@@ -176,7 +218,9 @@ def override_rule(
             fresh = deps.planner.plan(case, old.kind, key, old.start_at, old.round, old.rung)
             old.settle(DeadlineStatus.CANCELLED, now)
             case.deadlines.append(fresh)
-        case.append_event(EventKind.RULE_CHANGED, now, now, {"rule": key, "duration": duration}, actor)
+        case.append_event(
+            EventKind.RULE_CHANGED, now, now, {"rule": key, "duration": duration}, actor
+        )
         uow.commit()
     return case
 
@@ -199,10 +243,22 @@ def all_cases(deps: Deps) -> list[Case]:
 # --------------------------------------------------------------------------- helpers
 def _build(deps: Deps, new: NewCase, ref: str, now: datetime, actor: str | None) -> Case:
     case = Case(
-        ref=ref, platform=new.platform, order_no=new.order_no, product=new.product,
-        amount=new.amount, currency=new.currency, channel=new.channel, reason=new.reason,
-        paid_at=new.paid_at, zone=new.zone, created_at=now, merchant=new.merchant,
-        note=new.note, usage=new.usage, assignee=new.assignee, rule_overrides=new.rule_overrides,
+        ref=ref,
+        platform=new.platform,
+        order_no=new.order_no,
+        product=new.product,
+        amount=new.amount,
+        currency=new.currency,
+        channel=new.channel,
+        reason=new.reason,
+        paid_at=new.paid_at,
+        zone=new.zone,
+        created_at=now,
+        merchant=new.merchant,
+        note=new.note,
+        usage=new.usage,
+        assignee=new.assignee,
+        rule_overrides=new.rule_overrides,
     )
     if new.paid_at > now:
         raise InvalidInput(
@@ -215,9 +271,14 @@ def _build(deps: Deps, new: NewCase, ref: str, now: datetime, actor: str | None)
     for key in new.rule_overrides:
         deps.planner.plan(case, _kind_for(key), key, now)  # checks key and duration up front
     snapshot = {
-        "platform": new.platform, "order": new.order_no, "product": new.product,
-        "amount": str(new.amount), "currency": new.currency, "channel": new.channel.value,
-        "reason": new.reason.value, "paid_at": new.paid_at.isoformat(),
+        "platform": new.platform,
+        "order": new.order_no,
+        "product": new.product,
+        "amount": str(new.amount),
+        "currency": new.currency,
+        "channel": new.channel.value,
+        "reason": new.reason.value,
+        "paid_at": new.paid_at.isoformat(),
         "merchant": new.merchant,
     }
     case.append_event(EventKind.CREATED, now, now, snapshot, actor)
@@ -225,7 +286,10 @@ def _build(deps: Deps, new: NewCase, ref: str, now: datetime, actor: str | None)
     if new.submitted_at is not None:
         case.record(
             EventInput(EventKind.SUBMITTED, new.submitted_at, refund_no=new.refund_no),
-            now, deps.planner, deps.ladder, actor,
+            now,
+            deps.planner,
+            deps.ladder,
+            actor,
         )
     return case
 

@@ -1,4 +1,4 @@
-"""Settings: environment (prefix ``REFUNDFLOW_``), then ``config.toml`` in the home, then defaults."""
+"""Settings: environment (``REFUNDFLOW_*``), then ``config.toml`` in the home, then defaults."""
 
 from __future__ import annotations
 

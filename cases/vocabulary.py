@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cases.i18n import Lang, Text
+from cases.i18n import LANGS, Lang, Text
 
 
 class Labeled(StrEnum):
@@ -28,8 +28,8 @@ class Labeled(StrEnum):
         for member in cls:
             if wanted == member.value:
                 return member
-            for lang in ("zh", "en"):
-                if value.strip().lower() == member.label(lang).lower():  # type: ignore[arg-type]
+            for lang in LANGS:
+                if value.strip().lower() == member.label(lang).lower():
                     return member
         raise ValueError(value)
 
@@ -154,7 +154,9 @@ _LABELS: list[dict[Labeled, Text]] = [
     },
     {
         EventKind.SUBMITTED: Text("已提交退款申请", "refund application submitted"),
-        EventKind.SUPPLEMENT_REQUESTED: Text("平台要求补充材料", "platform asked for more material"),
+        EventKind.SUPPLEMENT_REQUESTED: Text(
+            "平台要求补充材料", "platform asked for more material"
+        ),
         EventKind.SUPPLEMENTED: Text("已补充材料", "material supplemented"),
         EventKind.APPROVED: Text("平台同意退款", "refund approved"),
         EventKind.REJECTED: Text("平台驳回退款", "refund rejected"),

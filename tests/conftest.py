@@ -56,13 +56,16 @@ def home(tmp_path: Path) -> Path:
 def _postgres_database() -> Iterator[str]:
     if not PG_URL:
         if os.environ.get("CI"):
-            pytest.fail("CI must run the store tests on Postgres: REFUNDFLOW_TEST_POSTGRES_URL unset")
+            pytest.fail(
+                "CI must run the store tests on Postgres: REFUNDFLOW_TEST_POSTGRES_URL unset"
+            )
         pytest.skip("no PostgreSQL: set REFUNDFLOW_TEST_POSTGRES_URL (.ci/run does)")
     from sqlalchemy import create_engine, text
 
     name = f"rf_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     base = PG_URL.rsplit("/", 1)[0]
@@ -96,15 +99,22 @@ class Cli:
     def __init__(self, home: Path, now: datetime, db_url: str | None = None) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("REFUNDFLOW_")}
         self.env.update(
-            REFUNDFLOW_HOME=str(home), REFUNDFLOW_NOW=now.isoformat(), REFUNDFLOW_LANG="en",
+            REFUNDFLOW_HOME=str(home),
+            REFUNDFLOW_NOW=now.isoformat(),
+            REFUNDFLOW_LANG="en",
             COLUMNS="200",
         )
         if db_url:
             self.env["REFUNDFLOW_DATABASE_URL"] = db_url
 
-    def __call__(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, check: bool = True, **env: str
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [REFUNDFLOW, *args], capture_output=True, text=True, env={**self.env, **env},
+            [REFUNDFLOW, *args],
+            capture_output=True,
+            text=True,
+            env={**self.env, **env},
             timeout=120,
         )
         if check and result.returncode != 0:

@@ -111,8 +111,8 @@ def _rule_pair(item: str) -> tuple[str, str]:
     if not sep or not key.strip() or not value.strip():
         raise InvalidInput(
             Text(
-                "--rule 应写成 规则=时长，例如 review=\"5 working days\"（收到 {item}）",
-                "--rule takes KEY=DURATION, e.g. review=\"5 working days\" (got {item})",
+                '--rule 应写成 规则=时长，例如 review="5 working days"（收到 {item}）',
+                '--rule takes KEY=DURATION, e.g. review="5 working days" (got {item})',
                 {"item": item},
             )
         )
@@ -138,7 +138,8 @@ def case_list(stage: str | None = None, overdue: bool = False, as_json: bool = F
     if not rows:
         click.echo(
             Text(
-                "还没有案件。用 refundflow case add … 新建一个，或用 refundflow import 文件.csv 导入。",
+                "还没有案件。用 refundflow case add … 新建一个，"
+                "或用 refundflow import 文件.csv 导入。",
                 "No cases yet. Start with `refundflow case add …` or `refundflow import FILE.csv`.",
             ).render(ctx.lang)
         )
@@ -276,14 +277,22 @@ def evidence_add(ref: str, file: Path, **opts: Any) -> None:
     current = get_case(ctx, ref)
     captured = parse_time(opts["captured_at"], current.tz)[0] if opts["captured_at"] else None
     item = add_evidence(
-        ctx, current.ref, file, kind, note=opts["note"], captured_at=captured,
+        ctx,
+        current.ref,
+        file,
+        kind,
+        note=opts["note"],
+        captured_at=captured,
         actor=ctx.settings.who,
     )
     if opts["as_json"]:
         emit_json(
             {
-                "ref": current.ref, "sha256": item.sha256, "name": item.original_name,
-                "size": item.size, "kind": item.kind.value,
+                "ref": current.ref,
+                "sha256": item.sha256,
+                "name": item.original_name,
+                "size": item.size,
+                "kind": item.kind.value,
                 "captured_at": item.captured_at.astimezone(current.tz).isoformat(),
             }
         )
@@ -310,8 +319,9 @@ def import_file(file: Path, force: bool, as_json: bool) -> None:
             refs += [c.ref for c in parsed.records]
             advance(len(parsed.records))
         if parsed.new:
-            created = import_cases(ctx, parsed.new, force=force, actor=ctx.settings.who,
-                                   progress=advance)
+            created = import_cases(
+                ctx, parsed.new, force=force, actor=ctx.settings.who, progress=advance
+            )
             refs += [c.ref for c in created]
     if as_json:
         emit_json({"imported": len(refs), "refs": refs})
@@ -344,8 +354,9 @@ class _progress:
 
 
 @cli.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File (default: stdout).")
 @friendly
 def export(fmt: str, output: Path | None) -> None:
@@ -361,8 +372,11 @@ def export(fmt: str, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(
-            Text("已导出 {n} 个案件到 {path}", "exported {n} cases to {path}",
-                 {"n": len(cases), "path": str(output)}).render(ctx.lang),
+            Text(
+                "已导出 {n} 个案件到 {path}",
+                "exported {n} cases to {path}",
+                {"n": len(cases), "path": str(output)},
+            ).render(ctx.lang),
             err=True,
         )
 
@@ -378,9 +392,13 @@ def rules(platform: str, as_json: bool) -> None:
     items = [book.rule(key, platform) for key in book.keys()]
     if as_json:
         emit_json(
-            [{"key": r.key, "duration": str(r.duration), "source": r.source.render(ctx.lang)}
-             for r in items]
+            [
+                {"key": r.key, "duration": str(r.duration), "source": r.source.render(ctx.lang)}
+                for r in items
+            ]
         )
         return
     for r in items:
-        click.echo(f"{r.key:32} {r.duration.describe().render(ctx.lang):16} {r.source.render(ctx.lang)}")
+        click.echo(
+            f"{r.key:32} {r.duration.describe().render(ctx.lang):16} {r.source.render(ctx.lang)}"
+        )

@@ -77,8 +77,13 @@ def caseload_table(rows: list[CaseSummary], now: datetime, lang: Lang, zone: Zon
             if row.overdue:
                 left = f"[red]{left}[/red]"
         table.add_row(
-            row.ref, row.platform, row.order_no, f"{row.amount} {row.currency}",
-            label(row.stage, lang), due, left,
+            row.ref,
+            row.platform,
+            row.order_no,
+            f"{row.amount} {row.currency}",
+            label(row.stage, lang),
+            due,
+            left,
         )
     return table
 
@@ -94,10 +99,16 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
     facts.add_column()
     rows = [
         ("案件" if zh else "Case", f"{case.ref}  [{label(case.stage, lang)}]"),
-        ("平台" if zh else "Platform", case.platform + (f" / {case.merchant}" if case.merchant else "")),
+        (
+            "平台" if zh else "Platform",
+            case.platform + (f" / {case.merchant}" if case.merchant else ""),
+        ),
         ("订单号" if zh else "Order", case.order_no),
         ("商品" if zh else "Product", case.product),
-        ("金额" if zh else "Amount", f"{case.amount} {case.currency}  ({label(case.channel, lang)})"),
+        (
+            "金额" if zh else "Amount",
+            f"{case.amount} {case.currency}  ({label(case.channel, lang)})",
+        ),
         ("退款原因" if zh else "Reason", label(case.reason, lang)),
         ("付款时间" if zh else "Paid at", f"{show_time(case.paid_at, zone)} {case.zone}"),
     ]
@@ -136,11 +147,18 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
 
     if case.evidence:
         files = Table(title="证据" if zh else "Evidence", title_justify="left", box=None)
-        for head in (("类别", "Kind"), ("文件", "File"), ("SHA-256", "SHA-256"), ("取证时间", "Captured")):
+        for head in (
+            ("类别", "Kind"),
+            ("文件", "File"),
+            ("SHA-256", "SHA-256"),
+            ("取证时间", "Captured"),
+        ):
             files.add_column(head[0] if zh else head[1])
         for item in case.evidence:
             files.add_row(
-                label(item.kind, lang), item.original_name, item.sha256[:16] + "…",
+                label(item.kind, lang),
+                item.original_name,
+                item.sha256[:16] + "…",
                 show_time(item.captured_at, zone),
             )
         out.append(files)

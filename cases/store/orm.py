@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -21,7 +23,15 @@ from sqlalchemy.orm import registry, relationship
 
 from cases.model import Case, Deadline, Event, Evidence
 from cases.store.types import Money, UTCDateTime
-from cases.vocabulary import Channel, DeadlineKind, DeadlineStatus, EventKind, EvidenceKind, Reason, Stage
+from cases.vocabulary import (
+    Channel,
+    DeadlineKind,
+    DeadlineStatus,
+    EventKind,
+    EvidenceKind,
+    Reason,
+    Stage,
+)
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -37,6 +47,7 @@ def _enum(enum: type, length: int) -> SAEnum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
 
 cases = Table(
     "cases",
@@ -158,3 +169,8 @@ def start_mappers() -> None:
         },
     )
     _mapped = True
+
+
+def relation(cls: type, name: str) -> Any:
+    """The mapped relationship attribute ``cls.name`` (mapped at run time, unknown to mypy)."""
+    return getattr(cls, name)

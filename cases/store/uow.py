@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,9 +31,9 @@ class SqlCaseRepository(CaseRepository):
             select(Case)
             .where(orm.cases.c.ref == ref.strip().upper())
             .options(
-                selectinload(Case.deadlines),  # type: ignore[arg-type]
-                selectinload(Case.events),  # type: ignore[arg-type]
-                selectinload(Case.evidence),  # type: ignore[arg-type]
+                selectinload(orm.relation(Case, "deadlines")),
+                selectinload(orm.relation(Case, "events")),
+                selectinload(orm.relation(Case, "evidence")),
             )
         )
         return self.session.scalars(query).first()
@@ -70,7 +70,7 @@ class SqlCaseRepository(CaseRepository):
         stages = [s for s in Stage if s != Stage.CLOSED]
         return self._refs_for_order(platform, order_no, stages)
 
-    def _refs_for_order(self, platform: str, order_no: str, stages: list[Stage]) -> list[str]:
+    def _refs_for_order(self, platform: str, order_no: str, stages: Sequence[Stage]) -> list[str]:
         c = orm.cases.c
         query = select(c.ref).where(
             c.platform == platform, c.order_no == order_no, c.stage.in_(stages)
@@ -103,19 +103,29 @@ def case_summaries(
         nxt = nxt.having(func.min(d.due_at) <= now)
     nxt_sub = nxt.subquery()
     query: Any = select(
-        c.ref, c.platform, c.merchant, c.order_no, c.product, c.amount, c.currency,
-        c.stage, c.rung, c.assignee, nxt_sub.c.due, d.kind, d.provisional,
+        c.ref,
+        c.platform,
+        c.merchant,
+        c.order_no,
+        c.product,
+        c.amount,
+        c.currency,
+        c.stage,
+        c.rung,
+        c.assignee,
+        nxt_sub.c.due,
+        d.kind,
+        d.provisional,
     )
     join_kind = and_(
-        d.case_id == nxt_sub.c.case_id, d.due_at == nxt_sub.c.due,
+        d.case_id == nxt_sub.c.case_id,
+        d.due_at == nxt_sub.c.due,
         d.status == DeadlineStatus.OPEN,
     )
     if overdue:
         query = query.select_from(orm.cases.join(nxt_sub, nxt_sub.c.case_id == c.id))
     else:
-        query = query.select_from(
-            orm.cases.outerjoin(nxt_sub, nxt_sub.c.case_id == c.id)
-        )
+        query = query.select_from(orm.cases.outerjoin(nxt_sub, nxt_sub.c.case_id == c.id))
     query = query.outerjoin(orm.deadlines, join_kind)
     if stage is not None:
         query = query.where(c.stage == stage)
@@ -125,11 +135,19 @@ def case_summaries(
             continue  # two deadlines due at the same instant: keep one
         due = row.due
         seen[row.ref] = CaseSummary(
-            ref=row.ref, platform=row.platform, merchant=row.merchant, order_no=row.order_no,
-            product=row.product, amount=str(row.amount), currency=row.currency,
-            stage=Stage(row.stage), rung=row.rung, assignee=row.assignee,
+            ref=row.ref,
+            platform=row.platform,
+            merchant=row.merchant,
+            order_no=row.order_no,
+            product=row.product,
+            amount=str(row.amount),
+            currency=row.currency,
+            stage=Stage(row.stage),
+            rung=row.rung,
+            assignee=row.assignee,
             next_kind=None if row.kind is None else str(row.kind.value),
-            next_due=due, next_provisional=bool(row.provisional),
+            next_due=due,
+            next_provisional=bool(row.provisional),
             overdue=due is not None and due <= now,
         )
     far = datetime.max.replace(tzinfo=now.tzinfo)

@@ -266,6 +266,8 @@ def test_facts_refuse_unknown_filings_and_naive_times() -> None:
         facts(filed={"consumer-association": SOON})
     with pytest.raises(InvalidInput, match="time zone"):
         facts(paid_at=PAID.replace(tzinfo=None))
+    with pytest.raises(InvalidInput, match="time zone"):
+        traps("court", facts(), SOON.replace(tzinfo=None))
 
 
 def test_general_warnings_cover_agents_private_payment_and_private_chat() -> None:
