@@ -294,19 +294,27 @@ def cprofile(args: list[str], env: dict[str, str], out: Path, top: int = 15) -> 
     if not out.exists():
         raise SystemExit(f"profile of {args} failed (exit {r.rc}):\n{err.read_text()[-2000:]}")
     texts = {}
-    for key in ("cumulative", "tottime"):
+    own = r"/(cases|tui)/[a-z_/]+\.py"  # refundflow's own modules, before strip_dirs()
+    for name, key, restrict in (("cumulative", "cumulative", [top]),
+                                ("own_cumulative", "cumulative", [own, top]),
+                                ("tottime", "tottime", [12])):
         buf = io.StringIO()
         stats = pstats.Stats(str(out), stream=buf)
-        stats.strip_dirs().sort_stats(key).print_stats(top if key == "cumulative" else 12)
-        texts[key] = _trim_pstats(buf.getvalue())
-    return {"wall_s": r.wall, "cumulative": texts["cumulative"], "tottime": texts["tottime"]}
+        if restrict[0] != own:
+            stats.strip_dirs()  # before sorting: strip_dirs() drops the sort order
+        stats.sort_stats(key).print_stats(*restrict)
+        texts[name] = _trim_pstats(buf.getvalue(), shorten=restrict[0] == own)
+    return {"wall_s": r.wall, **texts}
 
 
-def _trim_pstats(text: str) -> str:
+def _trim_pstats(text: str, shorten: bool = False) -> str:
     lines = text.splitlines()
     start = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls")), 0)
     total = next((ln.strip() for ln in lines if "function calls" in ln), "")
-    return "\n".join([total, *[ln for ln in lines[start:] if ln.strip()]])
+    body = [ln for ln in lines[start:] if ln.strip()]
+    if shorten:  # /…/work/main/cases/store/uow.py:89 -> cases/store/uow.py:89
+        body = [re.sub(r"\S*/((?:cases|tui)/\S+)", r"\1", ln) for ln in body]
+    return "\n".join([total, *body])
 
 
 def importtime(args: list[str], env: dict[str, str], err: Path, top: int = 12) -> dict[str, Any]:
@@ -323,10 +331,17 @@ def importtime(args: list[str], env: dict[str, str], err: Path, top: int = 12) -
     top_level = [e for e in entries if e[1] == 0]
     total_us = sum(e[0] for e in top_level)
     biggest = sorted(top_level, reverse=True)[:top]
+    # Whole packages wherever they were first imported (holidays under cases.workdays, …).
+    packages: dict[str, int] = {}
+    for us, _, name in entries:
+        if "." not in name and name not in packages:
+            packages[name] = us
+    heavy = sorted(((us, name) for name, us in packages.items()), reverse=True)[:top]
     return {
         "wall_s": r.wall,
         "total_import_s": total_us / 1e6,
         "top": [{"module": name, "cumulative_s": us / 1e6} for us, _, name in biggest],
+        "packages": [{"package": name, "cumulative_s": us / 1e6} for us, name in heavy],
     }
 
 
@@ -530,12 +545,18 @@ def profile(base: Path, homes: dict[int, Path], csvs: dict[int, Path],
         it = importtime(list_args, env, base / "list.importtime")
         print(f"\n## refundflow case list --overdue --json at {list_size:,}: imports "
               f"{it['total_import_s']:.3f} s of {it['wall_s']:.3f} s (python -X importtime)")
-        for e in it["top"]:
+        print("  top-level imports (cumulative):")
+        for e in it["top"][:8]:
             print(f"  {e['cumulative_s']:7.3f} s  {e['module']}")
+        print("  heaviest packages wherever first imported (cumulative, nested):")
+        for e in it["packages"]:
+            print(f"  {e['cumulative_s']:7.3f} s  {e['package']}")
         cp = cprofile(list_args, env, base / "list.prof")
         print(f"\n## cProfile of the same list ({cp['wall_s']:.2f} s under the profiler), "
               "top 15 cumulative")
         print(cp["cumulative"])
+        print("\n   refundflow's own functions (cases/, tui/), top 15 cumulative")
+        print(cp["own_cumulative"])
         print("\n   top 12 by own time (tottime)")
         print(cp["tottime"])
         profiles["list"] = {"size": list_size, "importtime": it, "cprofile": cp}
@@ -547,6 +568,8 @@ def profile(base: Path, homes: dict[int, Path], csvs: dict[int, Path],
         print(f"\n## cProfile of refundflow import at {import_size:,} "
               f"({cp['wall_s']:.2f} s under the profiler), top 15 cumulative")
         print(cp["cumulative"])
+        print("\n   refundflow's own functions (cases/, tui/), top 15 cumulative")
+        print(cp["own_cumulative"])
         print("\n   top 12 by own time (tottime)")
         print(cp["tottime"])
         profiles["import"] = {"size": import_size, "cprofile": cp}

@@ -16,8 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,12 +49,39 @@ ALIASES = {
 }
 
 
+class Records(Sequence[Case]):
+    """Checked export records, rebuilt as fresh cases each time they are read.
+
+    The store maps :class:`Case` onto its tables when the first unit of work opens, which
+    is after the file has been read. A case built before that has no ORM state, and the
+    first attribute read inside the unit of work fails deep in SQLAlchemy
+    (``'NoneType' object has no attribute 'supports_population'``). So a record is
+    checked by rebuilding it once while the file is read, and the cases handed to
+    ``restore_cases`` are built only when it iterates, inside its unit of work.
+    """
+
+    def __init__(self) -> None:
+        self._raw: list[dict[str, Any]] = []
+
+    def append(self, record: dict[str, Any]) -> None:
+        self._raw.append(record)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index: int) -> Case:  # type: ignore[override]
+        return restore(self._raw[index])
+
+    def __iter__(self) -> Iterator[Case]:
+        return (restore(record) for record in self._raw)
+
+
 @dataclass
 class Parsed:
     """What a file holds: new cases to create, or full records to restore."""
 
-    new: list[NewCase]
-    records: list[Case]
+    new: list[NewCase] = field(default_factory=list)
+    records: Records = field(default_factory=Records)
 
     def __len__(self) -> int:
         return len(self.new) + len(self.records)
@@ -144,7 +171,7 @@ def _parse_json(raw: bytes, default_zone: str) -> Parsed:
 
 
 def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str) -> Parsed:
-    parsed = Parsed([], [])
+    parsed = Parsed()
     errors: list[RowError] = []
     seen: set[str] = set()
     for line, row in rows:
@@ -152,22 +179,29 @@ def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str) -> Parsed:
             if not isinstance(row, dict):
                 raise InvalidInput(Text("应为一个对象", "each case must be an object"))
             if row.get("record"):
-                case = restore(json.loads(row["record"]))
+                record = json.loads(row["record"])
             elif row.get("format") == FORMAT:
-                case = restore(row)
+                record = row
             else:
                 parsed.new.append(parse_new(row, default_zone))
                 continue
+            if not isinstance(record, dict):
+                raise InvalidInput(
+                    Text("record 列应为一个对象", "the record column must be an object")
+                )
+            case = restore(record)  # checks it; the case itself is rebuilt later (see Records)
             if case.ref in seen:
                 raise InvalidInput(
                     Text("{ref} 在文件中重复", "{ref} appears twice in the file", {"ref": case.ref})
                 )
             seen.add(case.ref)
-            parsed.records.append(case)
+            parsed.records.append(record)
         except InvalidInput as exc:
             errors.append(RowError(line, exc.text))
         except json.JSONDecodeError:
-            errors.append(RowError(line, Text("record 列不是有效 JSON", "the record column is not JSON")))
+            errors.append(
+                RowError(line, Text("record 列不是有效 JSON", "the record column is not JSON"))
+            )
     if errors:
         raise ImportRejected(errors)
     return parsed

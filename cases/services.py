@@ -32,7 +32,6 @@ from cases.vocabulary import (
     Stage,
 )
 
-
 R = TypeVar("R")
 P = ParamSpec("P")
 

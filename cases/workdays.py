@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import chinese_calendar
-import holidays as holidays_package
 
 from cases.i18n import InvalidInput, Text
 
@@ -90,6 +89,8 @@ def _library_year(year: int) -> _Year:
     try:
         working = chinese_calendar.get_workdays(date(year, 1, 1), date(year, 12, 31))
     except NotImplementedError:
+        import holidays as holidays_package  # lazily: only years without official data
+
         days_off = holidays_package.country_holidays("CN", years=year)
         guess = [day for day in _days_of(year) if day.weekday() < 5 and day not in days_off]
         return _year_of(guess, official=False)

@@ -59,9 +59,37 @@ def friendly(func: F) -> F:
                 )
                 click.echo(_prefix() + text.render(default_lang()), err=True)
                 sys.exit(7)
-            raise
+            log = _log_crash()
+            text = Text(
+                "内部错误：{err}。详情已写入 {log}，请附上该文件反馈问题；数据未被修改。",
+                "internal error: {err}. Details are in {log}; please report it with that "
+                "file. Nothing was changed.",
+                {"err": _first_line(exc), "log": log},
+            )
+            click.echo(_prefix() + text.render(default_lang()), err=True)
+            sys.exit(70)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _log_crash() -> str:
+    """Keep the traceback for a bug report instead of showing it to the user."""
+    import os
+    import traceback
+    from datetime import UTC, datetime
+
+    from cases.settings import default_home
+
+    folder = Path(os.environ.get("REFUNDFLOW_HOME") or default_home()).expanduser() / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "errors.log"
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {datetime.now(UTC).isoformat()} {' '.join(sys.argv)}\n")
+            handle.write(traceback.format_exc())
+        return str(path)
+    except OSError:
+        return "stderr"
 
 
 def _prefix() -> str:
@@ -103,4 +131,4 @@ def main() -> None:
     cli(prog_name="refundflow")
 
 
-__all__ = ["cli", "main", "friendly", "emit_json", "print_rich", "_ctx", "Path"]
+__all__ = ["cli", "main", "friendly", "emit_json", "print_rich", "_ctx"]

@@ -398,7 +398,11 @@ def rules(platform: str, as_json: bool) -> None:
             ]
         )
         return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for head in (("规则", "Rule"), ("时长", "Duration"), ("依据", "Source")):
+        table.add_column(head[0] if ctx.lang == "zh" else head[1], overflow="fold")
     for r in items:
-        click.echo(
-            f"{r.key:32} {r.duration.describe().render(ctx.lang):16} {r.source.render(ctx.lang)}"
-        )
+        table.add_row(r.key, r.duration.describe().render(ctx.lang), r.source.render(ctx.lang))
+    print_rich(table)
