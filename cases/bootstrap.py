@@ -9,18 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from cases.i18n import Lang
-from cases.planning import Ladder, Planner
 from cases.ports import Clock, EvidenceFiles, FixedClock, SystemClock, UnitOfWork
-from cases.rules import RuleBook
 from cases.settings import Settings
 from cases.store.db import ensure_schema, make_engine
 from cases.store.files import FolderEvidenceFiles
 from cases.store.uow import SqlUnitOfWork, session_factory
-from cases.workdays import load_calendar
+
+if TYPE_CHECKING:
+    from cases.planning import Ladder, Planner
 
 
 @dataclass
@@ -50,11 +51,18 @@ class Context:
 
     @cached_property
     def planner(self) -> Planner:
+        # Imported here: listing cases needs no rules or calendar, and starts faster without.
+        from cases.planning import Planner
+        from cases.rules import RuleBook
+        from cases.workdays import load_calendar
+
         home = self.settings.home
         return Planner(RuleBook.load(home / "rules.toml"), load_calendar(home / "holidays.toml"))
 
     @cached_property
     def ladder(self) -> Ladder:
+        from cases.planning import Ladder
+
         return Ladder()
 
     @cached_property
@@ -66,4 +74,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
     settings = settings or Settings()
     if clock is None:
         clock = FixedClock(settings.now) if settings.now else SystemClock()
+    from cases.store.orm import start_mappers
+
+    start_mappers()  # before any Case is built, even one parsed from an import file
     return Context(settings=settings, clock=clock)

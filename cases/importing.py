@@ -209,6 +209,7 @@ def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str) -> Parsed:
 
 def parse_new(row: dict[str, Any], default_zone: str) -> NewCase:
     """One row of a spreadsheet as a new case (``case add``'s options as columns)."""
+    row = {_column(str(key)): value for key, value in row.items() if key is not None}
 
     def get(key: str) -> str | None:
         value = row.get(key)

@@ -31,17 +31,18 @@ def verify(case: Case, files: EvidenceFiles) -> Verification:
     """
     result = Verification(case.ref)
     previous = GENESIS
-    for expected_seq, event in enumerate(case.ordered_events(), start=1):
+    expected_seq = 1
+    for event in case.ordered_events():
         result.events += 1
-        if event.seq != expected_seq:
+        for missing in range(expected_seq, event.seq):
             result.problems.append(
                 Text(
                     "时间线缺少第 {n} 条事件（可能被删除）",
                     "timeline event #{n} is missing (deleted?)",
-                    {"n": expected_seq},
+                    {"n": missing},
                 )
             )
-            expected_seq = event.seq
+        expected_seq = event.seq + 1
         if event.prev_hash != previous:
             result.problems.append(
                 Text(

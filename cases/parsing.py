@@ -90,12 +90,12 @@ def parse_time(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
     Returns the aware time and whether the zone was assumed (the output says so).
     A date alone means the start of that day.
     """
-    raw = text.strip().replace("/", "-")
+    raw = _pad(text.strip().replace("/", "-").replace("Z", "+00:00"))
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
             value = datetime.combine(date.fromisoformat(raw), time(0, 0))
         else:
-            value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(
             Text(
@@ -108,6 +108,16 @@ def parse_time(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
     if value.tzinfo is None:
         return value.replace(tzinfo=zone), True
     return value, False
+
+
+def _pad(raw: str) -> str:
+    """Excel writes "2026/9/29 9:05": zero-pad month, day and hour for ISO 8601."""
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:([ T])(\d{1,2})(:.*))?", raw)
+    if match is None:
+        return raw
+    year, month, day, sep, hour, rest = match.groups()
+    head = f"{year}-{int(month):02d}-{int(day):02d}"
+    return head if sep is None else f"{head}{sep}{int(hour):02d}{rest}"
 
 
 def parse_choice(enum: type[Labeled], text: str, option: str) -> Labeled:

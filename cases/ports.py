@@ -7,12 +7,14 @@ later packages; test fakes subclass these classes instead of patching.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cases.model import Case
 from cases.vocabulary import Stage
@@ -81,6 +83,7 @@ class CaseSummary:
     next_due: datetime | None
     next_provisional: bool
     overdue: bool
+    zone: str = "Asia/Shanghai"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -98,16 +101,26 @@ class CaseSummary:
             if self.next_due is None
             else {
                 "kind": self.next_kind,
-                "due_at": self.next_due.isoformat(),
+                "due_at": self.next_due.astimezone(_zone(self.zone)).isoformat(),
                 "provisional": self.next_provisional,
             },
             "overdue": self.overdue,
         }
 
 
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 class CaseRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, case: Case) -> None: ...
+
+    def add_many(self, cases: Sequence[Case]) -> None:
+        """Add many new cases at once (an import); adapters may do it faster than ``add``."""
+        for case in cases:
+            self.add(case)
 
     @abc.abstractmethod
     def get(self, ref: str) -> Case | None: ...
@@ -123,6 +136,13 @@ class CaseRepository(abc.ABC):
     @abc.abstractmethod
     def live_applications(self, platform: str, order_no: str) -> list[str]:
         """References of cases with a pending application for this order."""
+
+    def live_applications_for(
+        self, orders: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[str]]:
+        """:meth:`live_applications` for many (platform, order) pairs at once."""
+        found = {pair: self.live_applications(*pair) for pair in set(orders)}
+        return {pair: refs for pair, refs in found.items() if refs}
 
     @abc.abstractmethod
     def open_cases_for_order(self, platform: str, order_no: str) -> list[str]: ...
@@ -159,6 +179,3 @@ class UnitOfWork(abc.ABC):
     @abc.abstractmethod
     def rollback(self) -> None: ...
 
-    def add_all(self, cases: Iterable[Case]) -> None:
-        for case in cases:
-            self.cases.add(case)

@@ -131,7 +131,7 @@ def import_cases(
                 created.append(_build(deps, row, ref, now, actor))
                 if progress and len(created) % 500 == 0:
                     progress(500)
-        uow.add_all(created)
+        uow.cases.add_many(created)
         uow.commit()
     if progress:
         progress(len(created) % 500)
@@ -282,7 +282,9 @@ def _build(deps: Deps, new: NewCase, ref: str, now: datetime, actor: str | None)
     }
     case.append_event(EventKind.CREATED, now, now, snapshot, actor)
     case.open_first_deadlines(deps.planner, now)
-    if new.submitted_at is not None:
+    if new.submitted_at is None:
+        case.refund_no = new.refund_no
+    else:
         case.record(
             EventInput(EventKind.SUBMITTED, new.submitted_at, refund_no=new.refund_no),
             now,
@@ -312,11 +314,24 @@ def _get(repo: CaseRepository, ref: str) -> Case:
 
 
 def _refuse_duplicates(repo: CaseRepository, rows: list[NewCase], force: bool) -> None:
+    """Refuse rows that would make a second live application for an order (多头申请)."""
     if force:
         return
-    for row in rows:
-        if row.submitted_at is not None:
-            _refuse_live(row.order_no, repo.live_applications(row.platform, row.order_no))
+    pairs = [(row.platform, row.order_no) for row in rows if row.submitted_at is not None]
+    live = repo.live_applications_for(pairs)
+    seen: set[tuple[str, str]] = set()
+    for pair in pairs:
+        if pair in live:
+            _refuse_live(pair[1], live[pair])
+        if pair in seen:
+            raise Conflict(
+                Text(
+                    "订单 {order} 在文件中有两行都已提交申请；请只保留一行，或加 --force",
+                    "order {order} has two submitted rows in the file; keep one, or add --force",
+                    {"order": pair[1]},
+                )
+            )
+        seen.add(pair)
 
 
 def _refuse_live(order_no: str, others: list[str]) -> None:

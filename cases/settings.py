@@ -47,6 +47,19 @@ class Settings(BaseSettings):
     now: datetime | None = None
     """Freeze the clock at this instant (ISO 8601 with offset): for tests and trial runs only."""
 
+    @field_validator("tz", mode="after")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai"
+            ) from None
+        return value
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:

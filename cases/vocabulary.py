@@ -6,6 +6,7 @@ has a label in both languages for people.
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 
 from cases.i18n import LANGS, Lang, Text
@@ -25,13 +26,18 @@ class Labeled(StrEnum):
     def parse(cls, value: str) -> Labeled:
         """Accept the value, its label in either language, or a hyphenated spelling."""
         wanted = value.strip().lower().replace("-", "_").replace(" ", "_")
-        for member in cls:
-            if wanted == member.value:
-                return member
-            for lang in LANGS:
-                if value.strip().lower() == member.label(lang).lower():
-                    return member
-        raise ValueError(value)
+        member = cls._value2member_map_.get(wanted)
+        if member is None:
+            member = _label_index(cls).get(value.strip().lower())
+        if member is None:
+            raise ValueError(value)
+        return member  # type: ignore[return-value]
+
+
+@functools.cache
+def _label_index(cls: type[Labeled]) -> dict[str, Labeled]:
+    """Every member's zh and en label, lower-cased, built once per enum."""
+    return {member.label(lang).lower(): member for member in cls for lang in LANGS}
 
 
 class Channel(Labeled):

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cases.i18n import InvalidInput, RefundflowError, Text, default_lang
+from cases.i18n import InvalidInput, Lang, RefundflowError, Text, default_lang
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,7 +45,7 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except RefundflowError as exc:
-            click.echo(_prefix() + exc.render(default_lang()), err=True)
+            click.echo(_prefix() + exc.render(_lang()), err=True)
             sys.exit(exc.exit_code)
         except Exception as exc:
             from sqlalchemy.exc import OperationalError
@@ -57,7 +57,7 @@ def friendly(func: F) -> F:
                     "that the database server runs",
                     {"err": _first_line(exc.orig or exc)},
                 )
-                click.echo(_prefix() + text.render(default_lang()), err=True)
+                click.echo(_prefix() + text.render(_lang()), err=True)
                 sys.exit(7)
             log = _log_crash()
             text = Text(
@@ -66,7 +66,7 @@ def friendly(func: F) -> F:
                 "file. Nothing was changed.",
                 {"err": _first_line(exc), "log": log},
             )
-            click.echo(_prefix() + text.render(default_lang()), err=True)
+            click.echo(_prefix() + text.render(_lang()), err=True)
             sys.exit(70)
 
     return wrapper  # type: ignore[return-value]
@@ -92,12 +92,25 @@ def _log_crash() -> str:
         return "stderr"
 
 
+def _lang() -> Lang:
+    """The user's language, from settings (env or config.toml) when they can be read."""
+    try:
+        from cases.settings import Settings
+
+        return Settings().lang
+    except Exception:
+        return default_lang()
+
+
 def _prefix() -> str:
-    return "错误：" if default_lang() == "zh" else "error: "
+    return "错误：" if _lang() == "zh" else "error: "
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    # Lists are printed compactly (one line): Python's indenting encoder is pure Python and
+    # takes seconds on 100,000 rows; single records stay indented for people to read.
+    indent = None if isinstance(data, list) else 2
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def print_rich(*items: object) -> None:

@@ -398,11 +398,13 @@ def rules(platform: str, as_json: bool) -> None:
             ]
         )
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False)
     for head in (("规则", "Rule"), ("时长", "Duration"), ("依据", "Source")):
         table.add_column(head[0] if ctx.lang == "zh" else head[1], overflow="fold")
     for r in items:
-        table.add_row(r.key, r.duration.describe().render(ctx.lang), r.source.render(ctx.lang))
+        source = escape(r.source.render(ctx.lang))
+        table.add_row(r.key, r.duration.describe().render(ctx.lang), source)
     print_rich(table)

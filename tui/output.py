@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rich.markup import escape
+
 from cases.i18n import Lang, Text
 from cases.integrity import Verification
 from cases.model import Case
@@ -98,7 +100,7 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
     facts.add_column(style="bold")
     facts.add_column()
     rows = [
-        ("案件" if zh else "Case", f"{case.ref}  [{label(case.stage, lang)}]"),
+        ("案件" if zh else "Case", f"{case.ref}  ({label(case.stage, lang)})"),
         (
             "平台" if zh else "Platform",
             case.platform + (f" / {case.merchant}" if case.merchant else ""),
@@ -121,7 +123,7 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
     if case.rung:
         rows.append(("维权阶梯" if zh else "Rung", case.rung))
     for key, value in rows:
-        facts.add_row(key, value)
+        facts.add_row(key, escape(value))
     out: list[object] = [facts]
 
     deadlines = Table(title="期限" if zh else "Deadlines", title_justify="left", box=None)
@@ -134,7 +136,7 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
             if d.due_at <= now:
                 status = f"[red]{status}[/red]"
         due = show_due(d.due_at, zone) + (" *" if d.provisional else "")
-        deadlines.add_row(label(d.kind, lang), due, status, d.rule(lang))
+        deadlines.add_row(label(d.kind, lang), due, status, escape(d.rule(lang)))
     out.append(deadlines)
 
     timeline = Table(title="时间线" if zh else "Timeline", title_justify="left", box=None)
@@ -142,7 +144,7 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
         timeline.add_column(head[0] if zh else head[1], overflow="fold")
     for e in case.ordered_events():
         detail = ", ".join(f"{k}={v}" for k, v in e.data.items() if v is not None)
-        timeline.add_row(str(e.seq), show_time(e.at, zone), label(e.kind, lang), detail)
+        timeline.add_row(str(e.seq), show_time(e.at, zone), label(e.kind, lang), escape(detail))
     out.append(timeline)
 
     if case.evidence:
@@ -162,7 +164,7 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
                 show_time(item.captured_at, zone),
             )
         out.append(files)
-    if any(d.provisional for d in case.deadlines):
+    if any(d.provisional and d.is_open for d in case.deadlines):
         out.append(
             "* "
             + (

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import Engine, Table, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,7 +15,6 @@ from cases.i18n import Conflict, Text
 from cases.model import Case
 from cases.ports import CaseRepository, CaseSummary, UnitOfWork
 from cases.store import orm
-from cases.store.types import UTCDateTime
 from cases.vocabulary import LIVE_STAGES, DeadlineStatus, Stage
 
 
@@ -25,6 +24,39 @@ class SqlCaseRepository(CaseRepository):
 
     def add(self, case: Case) -> None:
         self.session.add(case)
+
+    def add_many(self, cases: Sequence[Case]) -> None:
+        """Insert new cases with Core statements in chunks.
+
+        The ORM's per-object flush costs close to a millisecond a case; an import of 10,000
+        cases goes through here instead. The objects stay detached: callers only read them.
+        """
+        conn = self.session.connection()
+        for start in range(0, len(cases), CHUNK):
+            chunk = cases[start : start + CHUNK]
+            ids = (
+                conn.execute(
+                    insert(orm.cases).returning(orm.cases.c.id, sort_by_parameter_order=True),
+                    [_values(orm.cases, case, version=1) for case in chunk],
+                )
+                .scalars()
+                .all()
+            )
+            children: dict[Table, list[dict[str, Any]]] = {
+                orm.deadlines: [],
+                orm.events: [],
+                orm.evidence: [],
+            }
+            for case_id, case in zip(ids, chunk, strict=True):
+                for table, items in (
+                    (orm.deadlines, case.deadlines),
+                    (orm.events, case.events),
+                    (orm.evidence, case.evidence),
+                ):
+                    children[table].extend(_values(table, item, case_id=case_id) for item in items)
+            for table, rows in children.items():
+                if rows:
+                    conn.execute(insert(table), rows)
 
     def get(self, ref: str) -> Case | None:
         query = (
@@ -66,6 +98,22 @@ class SqlCaseRepository(CaseRepository):
     def live_applications(self, platform: str, order_no: str) -> list[str]:
         return self._refs_for_order(platform, order_no, list(LIVE_STAGES))
 
+    def live_applications_for(
+        self, orders: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[str]]:
+        c = orm.cases.c
+        wanted = set(orders)
+        numbers = sorted({order for _, order in wanted})
+        found: dict[tuple[str, str], list[str]] = {}
+        for start in range(0, len(numbers), 500):
+            query = select(c.ref, c.platform, c.order_no).where(
+                c.order_no.in_(numbers[start : start + 500]), c.stage.in_(list(LIVE_STAGES))
+            )
+            for ref, platform, order_no in self.session.execute(query):
+                if (platform, order_no) in wanted:
+                    found.setdefault((platform, order_no), []).append(ref)
+        return found
+
     def open_cases_for_order(self, platform: str, order_no: str) -> list[str]:
         stages = [s for s in Stage if s != Stage.CLOSED]
         return self._refs_for_order(platform, order_no, stages)
@@ -86,72 +134,93 @@ class SqlCaseRepository(CaseRepository):
         yield from self.session.scalars(select(orm.cases.c.ref).order_by(orm.cases.c.id))
 
 
+CHUNK = 2000
+
+
+def _values(table: Table, item: object, **fixed: Any) -> dict[str, Any]:
+    """A domain object's column values for a Core insert (ids come from the database)."""
+    state = vars(item)
+    row = {col.key: state.get(col.key) for col in table.columns if col.key not in ("id",)}
+    row.update(fixed)
+    return row
+
+
 def case_summaries(
     session: Session, now: datetime, stage: Stage | None, overdue: bool
 ) -> list[CaseSummary]:
-    """The caseload with each case's next open deadline, in two indexed queries.
+    """The caseload with each case's next open deadline, most urgent first, in one query.
 
-    Plain Core queries (no ORM objects): listing 100,000 cases must stay well under a second.
+    The next deadline is picked with ``ROW_NUMBER()`` and the order comes from SQL; with
+    ``overdue`` only deadlines already due are scanned (the (status, due_at) index), so
+    listing the overdue among 100,000 cases stays a fraction of a second.
     """
     c, d = orm.cases.c, orm.deadlines.c
-    nxt = (
-        select(d.case_id, func.min(d.due_at, type_=UTCDateTime()).label("due"))
-        .where(d.status == DeadlineStatus.OPEN)
-        .group_by(d.case_id)
+    rank = func.row_number().over(partition_by=d.case_id, order_by=(d.due_at, d.id))
+    pending = select(d.case_id, d.due_at, d.kind, d.provisional, rank.label("rn")).where(
+        d.status == DeadlineStatus.OPEN
     )
     if overdue:
-        nxt = nxt.having(func.min(d.due_at) <= now)
-    nxt_sub = nxt.subquery()
-    query: Any = select(
-        c.ref,
-        c.platform,
-        c.merchant,
-        c.order_no,
-        c.product,
-        c.amount,
-        c.currency,
-        c.stage,
-        c.rung,
-        c.assignee,
-        nxt_sub.c.due,
-        d.kind,
-        d.provisional,
+        pending = pending.where(d.due_at <= now)
+    nxt = pending.subquery()
+    on = and_(nxt.c.case_id == c.id, nxt.c.rn == 1)
+    joined = orm.cases.join(nxt, on) if overdue else orm.cases.outerjoin(nxt, on)
+    query = (
+        select(
+            c.ref,
+            c.platform,
+            c.merchant,
+            c.order_no,
+            c.product,
+            c.amount,
+            c.currency,
+            c.stage,
+            c.rung,
+            c.assignee,
+            nxt.c.due_at,
+            nxt.c.kind,
+            nxt.c.provisional,
+            c.zone,
+        )
+        .select_from(joined)
+        .order_by(nxt.c.due_at.is_(None), nxt.c.due_at, c.ref)
     )
-    join_kind = and_(
-        d.case_id == nxt_sub.c.case_id,
-        d.due_at == nxt_sub.c.due,
-        d.status == DeadlineStatus.OPEN,
-    )
-    if overdue:
-        query = query.select_from(orm.cases.join(nxt_sub, nxt_sub.c.case_id == c.id))
-    else:
-        query = query.select_from(orm.cases.outerjoin(nxt_sub, nxt_sub.c.case_id == c.id))
-    query = query.outerjoin(orm.deadlines, join_kind)
     if stage is not None:
         query = query.where(c.stage == stage)
-    seen: dict[str, CaseSummary] = {}
-    for row in session.execute(query):
-        if row.ref in seen:
-            continue  # two deadlines due at the same instant: keep one
-        due = row.due
-        seen[row.ref] = CaseSummary(
-            ref=row.ref,
-            platform=row.platform,
-            merchant=row.merchant,
-            order_no=row.order_no,
-            product=row.product,
-            amount=str(row.amount),
-            currency=row.currency,
-            stage=Stage(row.stage),
-            rung=row.rung,
-            assignee=row.assignee,
-            next_kind=None if row.kind is None else str(row.kind.value),
-            next_due=due,
-            next_provisional=bool(row.provisional),
-            overdue=due is not None and due <= now,
+    return [
+        CaseSummary(
+            ref,
+            platform,
+            merchant,
+            order_no,
+            product,
+            str(amount),
+            currency,
+            stage_,
+            rung,
+            assignee,
+            None if kind is None else kind.value,
+            due,
+            bool(provisional),
+            due is not None and due <= now,
+            zone,
         )
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    return sorted(seen.values(), key=lambda s: (not s.overdue, s.next_due or far, s.ref))
+        for (
+            ref,
+            platform,
+            merchant,
+            order_no,
+            product,
+            amount,
+            currency,
+            stage_,
+            rung,
+            assignee,
+            due,
+            kind,
+            provisional,
+            zone,
+        ) in session.execute(query).all()
+    ]
 
 
 class SqlUnitOfWork(UnitOfWork):
