@@ -49,14 +49,18 @@ class Planner:
 
 def facts_for(case: Case) -> ladder.LadderFacts:
     """What the ladder needs to know about a case to pick and guard the next rung."""
-    filed = {key: datetime.fromisoformat(at) for key, at in case.filings.items()}
+    # Dates are counted in the case's zone: a purchase at 02:00 in Shanghai is the day
+    # before in UTC, and limitation or chargeback days must not come out a day early.
+    zone = case.tz
+    filed = {key: datetime.fromisoformat(at).astimezone(zone) for key, at in case.filings.items()}
+    paid_at = case.paid_at.astimezone(zone)
     return ladder.LadderFacts(
         reason=case.reason,
         amount=case.amount,
         currency=case.currency,
         channel=case.channel,
-        paid_at=case.paid_at,
-        harm_known_at=case.paid_at,
+        paid_at=paid_at,
+        harm_known_at=paid_at,
         filed=filed,
     )
 

@@ -135,7 +135,7 @@ def cli(click_ctx: click.Context) -> None:
         click_ctx.invoke(case_list)
 
 
-from tui import commands  # noqa: E402  (registers the sub-commands on ``cli``)
+from tui import commands, ladder_commands  # noqa: E402, F401  (register the sub-commands on ``cli``)
 
 case_list = commands.case_list
 
