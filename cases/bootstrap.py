@@ -74,7 +74,4 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
     settings = settings or Settings()
     if clock is None:
         clock = FixedClock(settings.now) if settings.now else SystemClock()
-    from cases.store.orm import start_mappers
-
-    start_mappers()  # before any Case is built, even one parsed from an import file
     return Context(settings=settings, clock=clock)

@@ -1,8 +1,7 @@
-"""The tables, and the domain classes mapped onto them from outside (imperative mapping)."""
+"""The tables. The domain classes stay plain Python: ``cases/store/uow.py`` maps rows to
+objects and back explicitly (a data mapper), so building a case costs no ORM bookkeeping."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -19,9 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import registry, relationship
 
-from cases.model import Case, Deadline, Event, Evidence
 from cases.store.types import Money, UTCDateTime
 from cases.vocabulary import (
     Channel,
@@ -34,7 +31,6 @@ from cases.vocabulary import (
 )
 
 metadata = MetaData()
-mapper_registry = registry(metadata=metadata)
 
 
 def _enum(enum: type, length: int) -> SAEnum:
@@ -142,35 +138,3 @@ ref_counters = Table(
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("last", Integer, nullable=False),
 )
-
-_mapped = False
-
-
-def start_mappers() -> None:
-    """Map the domain classes once per process (idempotent)."""
-    global _mapped
-    if _mapped:
-        return
-    mapper_registry.map_imperatively(Deadline, deadlines)
-    mapper_registry.map_imperatively(Event, events)
-    mapper_registry.map_imperatively(Evidence, evidence)
-    mapper_registry.map_imperatively(
-        Case,
-        cases,
-        version_id_col=cases.c.version,
-        properties={
-            "deadlines": relationship(
-                Deadline, order_by=deadlines.c.id, cascade="all, delete-orphan"
-            ),
-            "events": relationship(Event, order_by=events.c.seq, cascade="save-update, merge"),
-            "evidence": relationship(
-                Evidence, order_by=evidence.c.id, cascade="save-update, merge"
-            ),
-        },
-    )
-    _mapped = True
-
-
-def relation(cls: type, name: str) -> Any:
-    """The mapped relationship attribute ``cls.name`` (mapped at run time, unknown to mypy)."""
-    return getattr(cls, name)
