@@ -167,7 +167,18 @@ def _parse_json(raw: bytes, default_zone: str) -> Parsed:
         raise InvalidInput(
             Text("JSON 应为案件列表", "the JSON must be a list of cases (or {\"cases\": [...]})")
         )
-    return _parse_rows(((i + 1, item) for i, item in enumerate(items)), default_zone)
+    rows = (
+        (i + 1, _json_row(item) if isinstance(item, dict) else item)
+        for i, item in enumerate(items)
+    )
+    return _parse_rows(rows, default_zone)
+
+
+def _json_row(item: dict[str, Any]) -> dict[str, Any]:
+    """Chinese keys work in JSON as in CSV headers; a full record keeps its own keys."""
+    if item.get("format") == FORMAT:
+        return item
+    return {_column(str(key)): value for key, value in item.items()}
 
 
 def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str) -> Parsed:
@@ -209,7 +220,6 @@ def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str) -> Parsed:
 
 def parse_new(row: dict[str, Any], default_zone: str) -> NewCase:
     """One row of a spreadsheet as a new case (``case add``'s options as columns)."""
-    row = {_column(str(key)): value for key, value in row.items() if key is not None}
 
     def get(key: str) -> str | None:
         value = row.get(key)
