@@ -30,6 +30,9 @@ from cases.vocabulary import (
 GENESIS = "0" * 64
 """The ``prev_hash`` of a case's first event."""
 
+SYSTEM = "refundflow"
+"""The actor of what refundflow does by itself (a missed deadline, an automatic escalation)."""
+
 CLOCK_SKEW = timedelta(minutes=2)
 """How far in the future an event time may lie before it is refused (clocks differ)."""
 
@@ -295,7 +298,9 @@ class Case:
         return sorted(self.events, key=lambda e: e.seq)
 
     def last_transition_at(self) -> datetime | None:
-        times = [e.at for e in self.events if e.kind in ALLOWED_FROM]
+        # What refundflow did by itself (an automatic escalation at a deadline) does not stop
+        # the user from recording what really happened before it.
+        times = [e.at for e in self.events if e.kind in ALLOWED_FROM and e.actor != SYSTEM]
         return max(times) if times else None
 
     def outstanding(self) -> Decimal:
@@ -341,6 +346,41 @@ class Case:
             self.refund_no = what.refund_no
             data["refund_no"] = what.refund_no
         return self.append_event(what.kind, what.at, now, data, actor)
+
+    def miss(
+        self, deadline: Deadline, now: datetime, planner: DeadlinePlanner, ladder: RungGuide
+    ) -> list[Event]:
+        """A deadline passed unanswered: record it and take the next step for the user.
+
+        A missed review, answer, arrival or escalation deadline climbs to the next rung (with
+        its own deadline); a missed 24-hour supplement means the platform treats the
+        application as abandoned, so the case counts as rejected and must be escalated or
+        submitted again; a closed no-reason window is only recorded.
+        """
+        deadline.settle(DeadlineStatus.MISSED, now)
+        data = {
+            "deadline": deadline.kind.value,
+            "rule": deadline.rule_key,
+            "round": deadline.round,
+            "due_at": _utc_iso(deadline.due_at),
+        }
+        events = [self.append_event(EventKind.DEADLINE_MISSED, now, now, data, SYSTEM)]
+        if deadline.kind == DeadlineKind.WINDOW or self.stage in (Stage.ARRIVED, Stage.CLOSED):
+            return events
+        if deadline.kind == DeadlineKind.SUPPLEMENT:
+            self.stage = Stage.REJECTED
+            self.deadlines.append(
+                planner.plan(
+                    self, DeadlineKind.ESCALATE, "escalate", now, self._next_round("escalate")
+                )
+            )
+            return events
+        target = ladder.next_rung_key(self)
+        if target is not None:
+            self._escalate_to(target, now, planner)
+            escalated = {"rung": target, "after_missed": deadline.rule_key}
+            events.append(self.append_event(EventKind.ESCALATED, now, now, escalated, SYSTEM))
+        return events
 
     def attach(self, item: Evidence, now: datetime, actor: str | None = None) -> Event:
         self.evidence.append(item)
@@ -469,14 +509,17 @@ class Case:
                     {"ref": self.ref, "rung": self.rung or "-"},
                 )
             )
-        self._settle_all(DeadlineStatus.CANCELLED, what.at)
+        self._escalate_to(target, what.at, planner)
+        data["rung"] = target
+
+    def _escalate_to(self, target: str, at: datetime, planner: DeadlinePlanner) -> None:
+        self._settle_all(DeadlineStatus.CANCELLED, at)
         self.stage = Stage.ESCALATED
         self.rung = target
-        self.filings = {**self.filings, target: _utc_iso(what.at)}
-        data["rung"] = target
+        self.filings = {**self.filings, target: _utc_iso(at)}
         key = f"rung.{target}"
         self.deadlines.append(
-            planner.plan(self, DeadlineKind.RUNG, key, what.at, self._next_round(key), rung=target)
+            planner.plan(self, DeadlineKind.RUNG, key, at, self._next_round(key), rung=target)
         )
 
     def _on_withdrawn(

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cases.model import Case
+from cases.outbox import Notice, NoticeStatus
 from cases.vocabulary import Stage
 
 
@@ -156,11 +157,31 @@ class CaseRepository(abc.ABC):
     @abc.abstractmethod
     def all_refs(self) -> Iterator[str]: ...
 
+    @abc.abstractmethod
+    def refs_with_due_deadlines(self, now: datetime, limit: int) -> list[str]:
+        """Cases with an open deadline due at or before ``now``, earliest first."""
+
+    @abc.abstractmethod
+    def next_due_at(self) -> datetime | None:
+        """When the next open deadline falls due (for the exact timer)."""
+
+
+class OutboxRepository(abc.ABC):
+    """The notices waiting to be sent; ``add`` ignores a dedupe key already present."""
+
+    @abc.abstractmethod
+    def add(self, notice: Notice) -> bool:
+        """Queue a notice; False when one with the same dedupe key exists (nothing changes)."""
+
+    @abc.abstractmethod
+    def list(self, status: NoticeStatus | None = None, limit: int = 200) -> list[Notice]: ...
+
 
 class UnitOfWork(abc.ABC):
     """One transaction per use case: rolls back unless ``commit()`` was called."""
 
     cases: CaseRepository
+    outbox: OutboxRepository
 
     def __enter__(self) -> UnitOfWork:
         return self

@@ -20,6 +20,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from cases.i18n import Conflict, InvalidInput, NotFound, Text
 from cases.integrity import Verification, verify
 from cases.model import Case, DeadlinePlanner, EventInput, Evidence, RungGuide
+from cases.outbox import Notice, NoticeKind, deadline_key
 from cases.ports import CaseRepository, CaseSummary, Clock, EvidenceFiles, UnitOfWork
 from cases.rules import RuleBook
 from cases.vocabulary import (
@@ -222,6 +223,75 @@ def override_rule(
         )
         uow.commit()
     return case
+
+
+@dataclass(frozen=True)
+class Handled:
+    """One deadline found overdue and acted on: what it was and what followed."""
+
+    ref: str
+    kind: str
+    rule_key: str
+    round: int
+    due_at: datetime
+    handled_at: datetime
+    escalated_to: str | None
+
+
+@retried
+def handle_due_deadlines(
+    deps: Deps, now: datetime | None = None, limit: int = 500
+) -> list[Handled]:
+    """Mark every open deadline due by ``now`` as missed, escalate, and queue the notices.
+
+    One transaction for the batch. It is a compare-and-set through each case's version:
+    when two callers (the exact timer and the sweep, or two services) race, the loser's
+    commit conflicts, it runs again, finds the deadlines already missed and does nothing,
+    so a deadline is never handled twice and never lost.
+    """
+    now = now or deps.clock.now()
+    handled: list[Handled] = []
+    with deps.uow() as uow:
+        for ref in uow.cases.refs_with_due_deadlines(now, limit):
+            case = _get(uow.cases, ref)
+            for deadline in [d for d in case.open_deadlines() if d.due_at <= now]:
+                if not deadline.is_open:
+                    continue  # an earlier miss in this loop escalated and cancelled it
+                events = case.miss(deadline, now, deps.planner, deps.ladder)
+                rung = next((e.data["rung"] for e in events if e.kind == EventKind.ESCALATED), None)
+                item = Handled(
+                    ref,
+                    deadline.kind.value,
+                    deadline.rule_key,
+                    deadline.round,
+                    deadline.due_at,
+                    now,
+                    rung,
+                )
+                handled.append(item)
+                uow.outbox.add(
+                    Notice(
+                        deadline_key(ref, deadline.rule_key, deadline.round, "missed"),
+                        NoticeKind.DEADLINE_MISSED,
+                        now,
+                        ref,
+                        payload={
+                            "deadline": item.kind,
+                            "rule": item.rule_key,
+                            "round": item.round,
+                            "due_at": item.due_at.isoformat(),
+                            "escalated_to": rung,
+                        },
+                    )
+                )
+        uow.commit()
+    return handled
+
+
+def next_due_at(deps: Deps) -> datetime | None:
+    """When the next open deadline falls due: the background service arms its timer there."""
+    with deps.uow() as uow:
+        return uow.cases.next_due_at()
 
 
 def get_case(deps: Deps, ref: str) -> Case:

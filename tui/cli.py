@@ -135,7 +135,13 @@ def cli(click_ctx: click.Context) -> None:
         click_ctx.invoke(case_list)
 
 
-from tui import commands, ladder_commands  # noqa: E402, F401  (register the sub-commands on ``cli``)
+# Each module registers its sub-commands on ``cli`` when imported.
+from tui import (  # noqa: E402, F401
+    commands,
+    ladder_commands,
+    notify_commands,
+    service_commands,
+)
 
 case_list = commands.case_list
 

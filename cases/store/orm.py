@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import Enum as SAEnum
 
+from cases.outbox import NoticeKind, NoticeStatus
 from cases.store.types import Money, UTCDateTime
 from cases.vocabulary import (
     Channel,
@@ -137,4 +138,32 @@ ref_counters = Table(
     metadata,
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("last", Integer, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dedupe_key", String(300), nullable=False, unique=True),
+    Column("kind", _enum(NoticeKind, 30), nullable=False),
+    Column("case_ref", String(32)),
+    Column("payload", JSON, nullable=False),
+    Column("status", _enum(NoticeStatus, 16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    Index("ix_outbox_case", "case_ref"),
+)
+
+case_runs = Table(
+    "case_runs",
+    metadata,
+    Column("case_ref", String(32), primary_key=True),
+    Column("flow_run_id", String(64)),
+    Column("deployment", String(200)),
+    Column("state", String(32)),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -15,6 +15,8 @@ from cases.i18n import Conflict, Text
 from cases.model import Case, Deadline, Event, Evidence
 from cases.ports import CaseRepository, CaseSummary, UnitOfWork
 from cases.store import orm
+from cases.store.outbox import SqlOutboxRepository
+from cases.store.types import UTCDateTime
 from cases.vocabulary import LIVE_STAGES, DeadlineStatus, Stage
 
 
@@ -211,6 +213,26 @@ class SqlCaseRepository(CaseRepository):
     def all_refs(self) -> Iterator[str]:
         yield from self.session.scalars(select(orm.cases.c.ref).order_by(orm.cases.c.id))
 
+    def refs_with_due_deadlines(self, now: datetime, limit: int) -> list[str]:
+        c, d = orm.cases.c, orm.deadlines.c
+        first_due = func.min(d.due_at)
+        query = (
+            select(c.ref)
+            .join(orm.deadlines, d.case_id == c.id)
+            .where(d.status == DeadlineStatus.OPEN, d.due_at <= now)
+            .group_by(c.ref)
+            .order_by(first_due)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def next_due_at(self) -> datetime | None:
+        d = orm.deadlines.c
+        query = select(func.min(d.due_at, type_=UTCDateTime())).where(
+            d.status == DeadlineStatus.OPEN
+        )
+        return self.session.execute(query).scalar()
+
 
 CHUNK = 2000
 
@@ -322,6 +344,7 @@ class SqlUnitOfWork(UnitOfWork):
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self.factory()
         self.cases = self.repo = SqlCaseRepository(self.session)
+        self.outbox = SqlOutboxRepository(self.session)
         return self
 
     def __exit__(self, *args: Any) -> None:

@@ -158,3 +158,34 @@ def test_unit_of_work_rolls_back_unless_committed(ctx: Context) -> None:
         assert case is not None
         case.note = "never committed"
     assert services.get_case(ctx, ref).note is None
+
+
+def test_two_callers_handle_each_due_deadline_once(ctx: Context) -> None:
+    refs = []
+    for i in range(6):
+        ref = services.add_case(ctx, new_case(f"DUE{i}")).ref
+        services.record_event(
+            ctx, ref, EventInput(EventKind.SUBMITTED, T("2026-09-21T09:00:00+08:00"))
+        )
+        refs.append(ref)
+    results: list[list[services.Handled]] = []
+    barrier = threading.Barrier(2)
+
+    def sweep() -> None:
+        barrier.wait()
+        results.append(services.handle_due_deadlines(ctx))
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    handled = sorted(h.ref for batch in results for h in batch)
+    assert handled == refs  # each once, between the two callers
+    with ctx.uow() as uow:
+        notices = uow.outbox.list()
+    assert sorted(n.dedupe_key for n in notices) == [f"{r}/review#1/missed" for r in refs]
+    case = services.get_case(ctx, refs[0])
+    assert case.stage == Stage.ESCALATED and case.rung == "platform_arbitration"
+    assert services.verify_case(ctx, refs[0]).ok
+    assert services.next_due_at(ctx) == case.open_deadlines()[0].due_at

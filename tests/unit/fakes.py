@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cases.model import Case
+from cases.outbox import Notice, NoticeStatus
 from cases.planning import Ladder, Planner
 from cases.ports import (
     CaseRepository,
@@ -17,6 +18,7 @@ from cases.ports import (
     Clock,
     EvidenceFiles,
     FixedClock,
+    OutboxRepository,
     StoredFile,
     UnitOfWork,
 )
@@ -66,22 +68,53 @@ class FakeRepository(CaseRepository):
     def all_refs(self) -> Iterator[str]:
         yield from sorted(self.store)
 
+    def refs_with_due_deadlines(self, now: datetime, limit: int) -> list[str]:
+        due = [
+            (min(d.due_at for d in c.open_deadlines()), c.ref)
+            for c in self.store.values()
+            if any(d.due_at <= now for d in c.open_deadlines())
+        ]
+        return [ref for _, ref in sorted(due)[:limit]]
+
+    def next_due_at(self) -> datetime | None:
+        dues = [d.due_at for c in self.store.values() for d in c.open_deadlines()]
+        return min(dues, default=None)
+
+
+class FakeOutbox(OutboxRepository):
+    def __init__(self, notices: dict[str, Notice]) -> None:
+        self.notices = notices
+
+    def add(self, notice: Notice) -> bool:
+        if notice.dedupe_key in self.notices:
+            return False
+        self.notices[notice.dedupe_key] = notice
+        return True
+
+    def list(self, status: NoticeStatus | None = None, limit: int = 200) -> list[Notice]:
+        found = [n for n in self.notices.values() if status is None or n.status == status]
+        return found[:limit]
+
 
 class FakeUnitOfWork(UnitOfWork):
     """Commits by swapping in a deep copy, so an uncommitted change is really lost."""
 
     def __init__(self) -> None:
         self.committed: dict[str, Case] = {}
+        self.notices: dict[str, Notice] = {}
         self.counters: dict[int, int] = {}
         self.commits = 0
 
     def __enter__(self) -> FakeUnitOfWork:
         self.cases = FakeRepository(copy.deepcopy(self.committed), dict(self.counters))
+        self.outbox = FakeOutbox(dict(self.notices))
         return self
 
     def commit(self) -> None:
         assert isinstance(self.cases, FakeRepository)
         self.committed = copy.deepcopy(self.cases.store)
+        assert isinstance(self.outbox, FakeOutbox)
+        self.notices = dict(self.outbox.notices)
         self.counters = dict(self.cases.counters)
         self.commits += 1
 

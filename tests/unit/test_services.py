@@ -216,3 +216,50 @@ def test_verify_detects_edited_and_deleted_events(deps: FakeDeps) -> None:
     assert services.verify_case(deps, ref).ok
     del stored.events[2]
     assert any("deleted" in p.render("en") for p in services.verify_case(deps, ref).problems)
+
+
+def test_a_missed_review_escalates_and_queues_one_notice(deps: FakeDeps) -> None:
+    ref = services.add_case(deps, new_case()).ref
+    services.record_event(deps, ref, event(EventKind.SUBMITTED, "2026-10-12T09:00:00+08:00"))
+    deps.at("2026-10-16T00:00:05+08:00")  # review ended at 24:00 on 10-15
+    handled = services.handle_due_deadlines(deps)
+    assert [(h.ref, h.kind, h.escalated_to) for h in handled] == [
+        (ref, "review", "platform_arbitration")
+    ]
+    case = services.get_case(deps, ref)
+    assert (case.stage, case.rung) == (Stage.ESCALATED, "platform_arbitration")
+    assert [e.kind for e in case.events[-2:]] == [EventKind.DEADLINE_MISSED, EventKind.ESCALATED]
+    assert case.events[-1].actor == "refundflow"
+    (rung,) = case.open_deadlines()
+    assert rung.rule_key == "rung.platform_arbitration"
+    assert list(deps.unit.notices) == [f"{ref}/review#1/missed"]
+    # A second caller (the sweep after the exact timer) finds nothing left to do.
+    assert services.handle_due_deadlines(deps) == []
+    assert len(deps.unit.notices) == 1
+
+
+def test_a_deadline_met_before_it_fires_stays_met(deps: FakeDeps) -> None:
+    ref = services.add_case(deps, new_case()).ref
+    services.record_event(deps, ref, event(EventKind.SUBMITTED, "2026-10-12T09:00:00+08:00"))
+    deps.at("2026-10-15T23:59:00+08:00")
+    services.record_event(deps, ref, event(EventKind.APPROVED, "2026-10-15T23:58:00+08:00"))
+    deps.at("2026-10-16T00:00:05+08:00")
+    assert services.handle_due_deadlines(deps) == []
+    review = next(d for d in services.get_case(deps, ref).deadlines if d.rule_key == "review")
+    assert review.status == DeadlineStatus.MET
+
+
+def test_a_missed_supplement_counts_as_abandoned(deps: FakeDeps) -> None:
+    ref = services.add_case(deps, new_case()).ref
+    services.record_event(deps, ref, event(EventKind.SUBMITTED, "2026-10-12T09:00:00+08:00"))
+    services.record_event(
+        deps, ref, event(EventKind.SUPPLEMENT_REQUESTED, "2026-10-13T09:00:00+08:00")
+    )
+    deps.at("2026-10-14T09:00:01+08:00")
+    (handled,) = services.handle_due_deadlines(deps)
+    assert (handled.kind, handled.escalated_to) == ("supplement", None)
+    case = services.get_case(deps, ref)
+    assert case.stage == Stage.REJECTED
+    assert [d.kind for d in case.open_deadlines()] == [DeadlineKind.ESCALATE]
+    # The user can still record what really happened before the automatic step.
+    services.record_event(deps, ref, event(EventKind.SUBMITTED, "2026-10-14T08:00:00+08:00"))
