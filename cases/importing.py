@@ -37,15 +37,42 @@ from cases.services import NewCase
 from cases.vocabulary import Channel, Reason
 
 COLUMNS = (
-    "platform", "order", "product", "amount", "currency", "channel", "reason", "paid_at",
-    "merchant", "zone", "note", "usage", "assignee", "submitted_at", "refund_no",
+    "platform",
+    "order",
+    "product",
+    "amount",
+    "currency",
+    "channel",
+    "reason",
+    "paid_at",
+    "merchant",
+    "zone",
+    "note",
+    "usage",
+    "assignee",
+    "submitted_at",
+    "refund_no",
 )
 ALIASES = {
-    "平台": "platform", "订单号": "order", "订单": "order", "order_no": "order",
-    "商品": "product", "金额": "amount", "币种": "currency", "支付方式": "channel",
-    "渠道": "channel", "退款原因": "reason", "原因": "reason", "付款时间": "paid_at",
-    "商家": "merchant", "时区": "zone", "备注": "note", "使用情况": "usage",
-    "负责人": "assignee", "提交时间": "submitted_at", "退款编号": "refund_no",
+    "平台": "platform",
+    "订单号": "order",
+    "订单": "order",
+    "order_no": "order",
+    "商品": "product",
+    "金额": "amount",
+    "币种": "currency",
+    "支付方式": "channel",
+    "渠道": "channel",
+    "退款原因": "reason",
+    "原因": "reason",
+    "付款时间": "paid_at",
+    "商家": "merchant",
+    "时区": "zone",
+    "备注": "note",
+    "使用情况": "usage",
+    "负责人": "assignee",
+    "提交时间": "submitted_at",
+    "退款编号": "refund_no",
 }
 
 
@@ -91,12 +118,17 @@ class Parsed:
 class RowError:
     line: int
     message: Text
+    unit: str = "line"  # "line" in a CSV file, "item" (its place in the list) in JSON
 
 
 class ImportRejected(InvalidInput):
     def __init__(self, errors: list[RowError]) -> None:
         lines = [
-            Text("第 {line} 行：{msg}", "line {line}: {msg}", {"line": e.line, "msg": e.message})
+            Text(
+                "第 {line} 行：{msg}" if e.unit == "line" else "第 {line} 条：{msg}",
+                e.unit + " {line}: {msg}",
+                {"line": e.line, "msg": e.message},
+            )
             for e in errors
         ]
         names = {f"l{i}": line for i, line in enumerate(lines)}
@@ -165,13 +197,12 @@ def _parse_json(raw: bytes, default_zone: str) -> Parsed:
     items = data.get("cases", []) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise InvalidInput(
-            Text("JSON 应为案件列表", "the JSON must be a list of cases (or {\"cases\": [...]})")
+            Text("JSON 应为案件列表", 'the JSON must be a list of cases (or {"cases": [...]})')
         )
     rows = (
-        (i + 1, _json_row(item) if isinstance(item, dict) else item)
-        for i, item in enumerate(items)
+        (i + 1, _json_row(item) if isinstance(item, dict) else item) for i, item in enumerate(items)
     )
-    return _parse_rows(rows, default_zone)
+    return _parse_rows(rows, default_zone, unit="item")
 
 
 def _json_row(item: dict[str, Any]) -> dict[str, Any]:
@@ -181,7 +212,7 @@ def _json_row(item: dict[str, Any]) -> dict[str, Any]:
     return {_column(str(key)): value for key, value in item.items()}
 
 
-def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str) -> Parsed:
+def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str, unit: str = "line") -> Parsed:
     parsed = Parsed()
     errors: list[RowError] = []
     seen: set[str] = set()
@@ -208,10 +239,12 @@ def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str) -> Parsed:
             seen.add(case.ref)
             parsed.records.append(record)
         except InvalidInput as exc:
-            errors.append(RowError(line, exc.text))
+            errors.append(RowError(line, exc.text, unit))
         except json.JSONDecodeError:
             errors.append(
-                RowError(line, Text("record 列不是有效 JSON", "the record column is not JSON"))
+                RowError(
+                    line, Text("record 列不是有效 JSON", "the record column is not JSON"), unit
+                )
             )
     if errors:
         raise ImportRejected(errors)
