@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cases.model import Case
-from cases.outbox import Notice, NoticeStatus
+from cases.outbox import DeadlineDue, Mail, Notice, NoticeStatus
 from cases.vocabulary import Stage
 
 
@@ -114,6 +114,23 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+class CaseKey(NamedTuple):
+    """What a caseload screen filters, searches and orders by: one small row per case.
+
+    A tuple, not a dataclass: the terminal UI holds one per case (100,000 of them) to
+    filter and search in memory, and fetches only the rows it shows as :class:`CaseSummary`.
+    """
+
+    ref: str
+    stage: Stage
+    platform: str
+    assignee: str | None
+    order_no: str
+    product: str
+    merchant: str | None
+    next_due: datetime | None
+
+
 class CaseRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, case: Case) -> None: ...
@@ -165,6 +182,32 @@ class CaseRepository(abc.ABC):
     def next_due_at(self) -> datetime | None:
         """When the next open deadline falls due (for the exact timer)."""
 
+    # The caseload screen of the terminal UI pages through these instead of loading every
+    # summary; adapters answer them with small indexed queries. The defaults derive them
+    # from :meth:`summaries` (correct, only slower) so fakes need not implement them.
+    def most_urgent(self, now: datetime, limit: int) -> list[CaseSummary]:
+        """The first ``limit`` rows of :meth:`summaries`, without ranking the whole caseload."""
+        return self.summaries(now)[:limit]
+
+    def caseload_keys(self, now: datetime) -> Iterator[CaseKey]:
+        """Every case as a :class:`CaseKey`, in the order of :meth:`summaries`."""
+        for row in self.summaries(now):
+            yield CaseKey(
+                row.ref, row.stage, row.platform, row.assignee, row.order_no, row.product,
+                row.merchant, row.next_due,
+            )
+
+    def summaries_for(self, now: datetime, refs: Sequence[str]) -> list[CaseSummary]:
+        """The summaries of these cases, in the order of ``refs`` (unknown ones left out)."""
+        wanted = {ref: n for n, ref in enumerate(refs)}
+        found = [row for row in self.summaries(now) if row.ref in wanted]
+        return sorted(found, key=lambda row: wanted[row.ref])
+
+    def change_marker(self) -> tuple[int, ...]:
+        """A few numbers that change whenever any case changes (every change appends to a
+        timeline): screens poll it to notice what other processes wrote."""
+        return (len(list(self.all_refs())),)
+
 
 class OutboxRepository(abc.ABC):
     """The notices waiting to be sent; ``add`` ignores a dedupe key already present."""
@@ -200,3 +243,137 @@ class UnitOfWork(abc.ABC):
     @abc.abstractmethod
     def rollback(self) -> None: ...
 
+
+
+class NoticeQueue(OutboxRepository):
+    """The outbox as the dispatcher works it: claim, mark, retry, hold.
+
+    ``claim_due`` is a compare-and-set: it moves due notices to SENDING with a lease
+    (``next_attempt_at`` = lease end) and returns only those it moved, so two dispatchers
+    never send the same notice. A SENDING notice whose lease ran out (its dispatcher
+    died) is due again: a crash loses no mail and repeats at most the one in flight.
+    """
+
+    @abc.abstractmethod
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Notice]: ...
+
+    @abc.abstractmethod
+    def get_notice(self, notice_id: int) -> Notice | None: ...
+
+    @abc.abstractmethod
+    def mark_sent(self, notice_id: int, at: datetime) -> bool:
+        """SENDING → SENT (one more try counted); False when it was not SENDING."""
+
+    @abc.abstractmethod
+    def mark_failed(
+        self,
+        notice_id: int,
+        status: NoticeStatus,
+        error: str,
+        next_attempt_at: datetime | None,
+        count_try: bool = True,
+    ) -> bool:
+        """SENDING → ``status`` (QUEUED to retry, FAILED, CANCELLED) with the error kept."""
+
+    @abc.abstractmethod
+    def release(self, notice_ids: Sequence[int], at: datetime | None) -> int:
+        """SENDING → QUEUED without counting a try (claimed but not tried)."""
+
+    @abc.abstractmethod
+    def hold_queued(self, reason: str) -> int:
+        """Every QUEUED notice → HELD with ``reason`` (mail is not set up)."""
+
+    @abc.abstractmethod
+    def release_held(self, at: datetime) -> int:
+        """Every HELD notice → QUEUED, due at ``at`` (mail has been set up)."""
+
+    @abc.abstractmethod
+    def requeue(self, notice_id: int, at: datetime) -> bool:
+        """A FAILED, HELD or CANCELLED notice → QUEUED with its tries reset."""
+
+    @abc.abstractmethod
+    def existing_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of these dedupe keys are already in the outbox."""
+
+    @abc.abstractmethod
+    def deadlines_to_remind(self, missed_since: datetime) -> list[DeadlineDue]:
+        """Open deadlines, and deadlines missed since ``missed_since`` whose case nobody has
+        touched since (still waiting for someone), for the reminder plan."""
+
+
+class Notifier(abc.ABC):
+    """Delivers one finished mail; raises :class:`cases.outbox.DeliveryError` when it cannot.
+
+    An adapter may keep its connection open between calls; ``close`` ends it.
+    """
+
+    @abc.abstractmethod
+    def send(self, mail: Mail) -> None: ...
+
+    def close(self) -> None:  # noqa: B027 (optional: adapters without a connection skip it)
+        pass
+
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """A case as the background service sees it: how far the case has got (its timeline)
+    and how far its Prefect flow run has carried it out. ``flow_run_id`` is None before
+    the run exists; ``seen_events`` is the timeline length the run last carried out."""
+
+    ref: str
+    stage: Stage
+    event_count: int
+    updated_at: datetime
+    flow_run_id: str | None = None
+    state: str | None = None
+    seen_events: int | None = None
+    generation: int = 0
+    run_updated_at: datetime | None = None
+
+
+class RunBook(abc.ABC):
+    """The case → flow-run map (``case_runs``) and each stage's result (``stage_work``).
+
+    Every write is a compare-and-set, so two services (or a service and a worker) never
+    start two runs for one case, and a run that was replaced cannot write over its successor.
+    """
+
+    @abc.abstractmethod
+    def changed_since(self, since: datetime, limit: int = 5000) -> list[CaseRun]:
+        """Cases whose ``updated_at`` is after ``since`` (one indexed query: the event pump)."""
+
+    @abc.abstractmethod
+    def behind(self, limit: int = 5000) -> list[CaseRun]:
+        """Submitted cases with no run yet, or whose run has not carried out every event."""
+
+    @abc.abstractmethod
+    def runs(self, refs: Sequence[str]) -> list[CaseRun]: ...
+
+    @abc.abstractmethod
+    def unsettled(self, before: datetime, limit: int = 500) -> list[CaseRun]:
+        """Runs in a passing state (starting, scheduled, running) last touched before ``before``."""
+
+    @abc.abstractmethod
+    def claim_start(self, ref: str, generation: int, now: datetime) -> int | None:
+        """Take the right to create the case's run number ``generation + 1``; None if taken."""
+
+    @abc.abstractmethod
+    def started(self, ref: str, generation: int, flow_run_id: str, deployment: str,
+                now: datetime) -> bool: ...
+
+    @abc.abstractmethod
+    def set_state(self, ref: str, flow_run_id: str, state: str, now: datetime,
+                  seen_events: int | None = None, only_from: str | None = None) -> bool:
+        """Record the run's state (and the events it carried out) if it is still the case's run."""
+
+    @abc.abstractmethod
+    def stage_result(self, ref: str, step: str) -> dict[str, Any] | None: ...
+
+    @abc.abstractmethod
+    def record_stage(self, ref: str, step: str, flow_run_id: str | None,
+                     result: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """Keep a stage's result unless one is kept already; return the one kept."""
+
+    @abc.abstractmethod
+    def stage_results(self, ref: str) -> dict[str, dict[str, Any]]: ...

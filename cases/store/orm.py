@@ -79,6 +79,7 @@ cases = Table(
     Column("version", Integer, nullable=False),
     Index("ix_cases_stage", "stage"),
     Index("ix_cases_order", "platform", "order_no"),
+    Index("ix_cases_updated_at", "updated_at"),
 )
 
 deadlines = Table(
@@ -166,4 +167,16 @@ case_runs = Table(
     Column("deployment", String(200)),
     Column("state", String(32)),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("seen_events", Integer),
+    Column("generation", Integer, nullable=False, server_default="1"),
+)
+
+stage_work = Table(
+    "stage_work",
+    metadata,
+    Column("case_ref", String(32), primary_key=True),
+    Column("step", String(120), primary_key=True),
+    Column("flow_run_id", String(64)),
+    Column("result", JSON, nullable=False),
+    Column("done_at", UTCDateTime, nullable=False),
 )
