@@ -351,8 +351,9 @@ class RunBook(abc.ABC):
     def runs(self, refs: Sequence[str]) -> list[CaseRun]: ...
 
     @abc.abstractmethod
-    def unsettled(self, before: datetime, limit: int = 500) -> list[CaseRun]:
-        """Runs in a passing state (starting, scheduled, running) last touched before ``before``."""
+    def in_states(self, states: Sequence[str], before: datetime | None = None,
+                  limit: int = 5000) -> list[CaseRun]:
+        """Cases whose run is in one of ``states``, last touched before ``before``."""
 
     @abc.abstractmethod
     def claim_start(self, ref: str, generation: int, now: datetime) -> int | None:
@@ -361,6 +362,11 @@ class RunBook(abc.ABC):
     @abc.abstractmethod
     def started(self, ref: str, generation: int, flow_run_id: str, deployment: str,
                 now: datetime) -> bool: ...
+
+    @abc.abstractmethod
+    def adopt(self, ref: str, flow_run_id: str, generation: int | None, now: datetime) -> bool:
+        """Make ``flow_run_id`` the case's run (it starts executing), unless another run is:
+        the run created for ``generation``, or (None) any run while the case has none."""
 
     @abc.abstractmethod
     def set_state(self, ref: str, flow_run_id: str, state: str, now: datetime,

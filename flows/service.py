@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 from cases.bootstrap import Context, bootstrap
 from cases.ports import CaseRun, Clock
-from cases.services import Handled, handle_due_deadlines, next_due_at
+from cases.services import Handled, next_due_at
 from cases.settings import Settings
 from cases.store.runs import SqlRunBook
+from flows.deadlines import handle_all_due
 from flows.home import HomeLock, ServiceFiles
 
 if TYPE_CHECKING:
@@ -43,9 +44,6 @@ if TYPE_CHECKING:
     from flows.orchestra import Orchestra
 
 log = logging.getLogger("refundflow.service")
-
-BATCH = 500
-"""Deadlines handled per transaction; a larger backlog takes several batches in a row."""
 
 LOOKBACK = timedelta(minutes=2)
 """The pump re-reads cases changed this long before its watermark: a transaction that
@@ -148,11 +146,7 @@ class Service:
         """Handle every due deadline (in batches), tell the runs, arm the timer again."""
         handled: list[Handled] = []
         try:
-            while True:
-                batch = handle_due_deadlines(self.ctx, limit=BATCH)
-                handled += batch
-                if len(batch) < BATCH:
-                    break
+            handled = handle_all_due(self.ctx)
             self._failed = False
         except Exception as exc:  # the database is away: try again shortly
             self._failed = True

@@ -70,7 +70,7 @@ def _tidy(text: str) -> str:
 
 def span(delta: timedelta, lang: Lang) -> str:
     """``1 天 3 小时`` / ``1 day 3 hours``; minutes only under a day."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
+    minutes = max(round(delta.total_seconds() / 60), 0)  # a job firing 0.2 s late: still 2 h
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     zh = {"d": "天", "h": "小时", "m": "分钟"}

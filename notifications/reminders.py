@@ -11,7 +11,7 @@ list and queues the second at once; dedupe keys make both safe to repeat.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -85,8 +85,11 @@ class Reminder:
 
     @property
     def key(self) -> str:
+        """``RF-2026-0001/review#1/remind-2h@20261010T1600Z``: the deadline, the occasion, and
+        the due time (a deadline re-dated by ``case rule`` gets its reminders afresh)."""
         t = self.target
-        return deadline_key(t.ref, t.rule_key, t.round, f"remind-{self.occasion}")
+        stamp = t.due_at.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+        return deadline_key(t.ref, t.rule_key, t.round, f"remind-{self.occasion}@{stamp}")
 
     def notice(self, now: datetime) -> Notice:
         t = self.target
@@ -103,14 +106,14 @@ class Reminder:
                 "occasion": self.occasion,
                 "planned_at": self.nominal.isoformat(),
             },
-            next_attempt_at=self.at,
+            next_attempt_at=min(self.at, now),  # due at once: its time has come
         )
 
 
 def offset_label(offset: timedelta) -> str:
-    """24 hours → ``24h``; 90 minutes → ``90m``; 3 days → ``3d``."""
+    """24 hours → ``24h``; 90 minutes → ``90m``; 3 days → ``72h``."""
     seconds = int(offset.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("h", 3600), ("m", 60)):
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"

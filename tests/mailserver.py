@@ -90,7 +90,7 @@ class MailServer:
         if self.login and isinstance(auth_data, LoginPassword):
             ok = (auth_data.login.decode(), auth_data.password.decode()) == self.login
             self.logins.append((auth_data.login.decode(), ok))
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # handled=True would send no reply
 
     def start(self) -> MailServer:
         from aiosmtpd.controller import Controller

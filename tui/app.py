@@ -34,7 +34,7 @@ class RefundflowApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", show=True, id="app.quit"),
         Binding("question_mark", "help", "Keys", show=True, id="app.help"),
-        Binding("ctrl+p", "command_palette", "Commands", show=True, priority=True,
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True,
                 id="app.palette"),
         Binding("L", "switch_lang", "中文", show=False, id="app.lang"),
     ]
@@ -42,13 +42,15 @@ class RefundflowApp(App[None]):
     lang: reactive[Lang] = reactive("en", init=False)
 
     def __init__(self, ctx: Any, service: ServiceControl | None = None, *,
-                 start_service: bool = True, poll_seconds: float = POLL_SECONDS) -> None:
+                 start_service: bool = True, poll_seconds: float = POLL_SECONDS,
+                 service_delay: float = 1.5) -> None:
         super().__init__()
         self.ctx = ctx
         self.set_reactive(RefundflowApp.lang, ctx.lang)
         self.service = service if service is not None else FlowsService(ctx.settings)
         self.start_service = start_service
         self.poll_seconds = poll_seconds
+        self.service_delay = service_delay
         self.service_status: dict[str, Any] | None = None
         self.service_known = False
         self.marker: tuple[int, ...] | None = None
@@ -60,7 +62,10 @@ class RefundflowApp(App[None]):
         self.push_screen(CaseloadScreen())
         self.set_interval(self.poll_seconds, self.poll_now)
         # The service module may import Prefect (seconds of CPU): not before the first screen.
-        self.set_timer(1.5, self._probe_service)
+        if self.service_delay > 0:
+            self.set_timer(self.service_delay, self._probe_service)
+        else:
+            self._probe_service()
         self.set_interval(SERVICE_SECONDS, self._probe_service)
 
     # ---------------------------------------------------------------- changes elsewhere
@@ -104,6 +109,8 @@ class RefundflowApp(App[None]):
         for screen in self.screen_stack:
             for bar in screen.query(TopBar):
                 bar.known, bar.service = True, message.status
+            if screen is not self.screen_stack[0]:
+                screen.post_message(ServiceState(message.status))  # the service dialog
 
     # ---------------------------------------------------------------- language, help
     def action_switch_lang(self) -> None:

@@ -132,7 +132,13 @@ def cli(click_ctx: click.Context) -> None:
     Without a command it shows the caseload.
     """
     if click_ctx.invoked_subcommand is None:
-        click_ctx.invoke(case_list)
+        # In a terminal: the full-screen app; piped or redirected: the caseload as text.
+        if sys.stdout.isatty() and sys.stdin.isatty():
+            from tui.app import run_tui
+
+            friendly(run_tui)()
+        else:
+            click_ctx.invoke(case_list)
 
 
 # Each module registers its sub-commands on ``cli`` when imported.

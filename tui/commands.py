@@ -355,12 +355,17 @@ class _progress:
 
 @cli.command("export")
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+    "--format", "fmt", type=click.Choice(["json", "csv", "ics"]), default="json", show_default=True
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File (default: stdout).")
 @friendly
 def export(fmt: str, output: Path | None) -> None:
-    """Export every case with its deadlines, timeline and evidence references."""
+    """Export every case with its deadlines, timeline and evidence references (ics: every
+    open deadline, for a calendar)."""
+    if fmt == "ics":
+        from tui.notify_commands import export_calendar
+
+        return export_calendar(output)
     from cases.importing import export_csv, export_json
     from cases.services import all_cases
 

@@ -86,11 +86,13 @@ class SqlRunBook(RunBook):
             found += self._select(_query().where(orm.cases.c.ref.in_(chunk)))
         return found
 
-    def unsettled(self, before: datetime, limit: int = 500) -> list[CaseRun]:
+    def in_states(self, states: Sequence[str], before: datetime | None = None,
+                  limit: int = 5000) -> list[CaseRun]:
         r = orm.case_runs.c
-        return self._select(
-            _query().where(r.state.in_(PASSING), r.updated_at < before).limit(limit)
-        )
+        query = _query().where(r.state.in_(list(states)))
+        if before is not None:
+            query = query.where(r.updated_at < before)
+        return self._select(query.order_by(r.updated_at).limit(limit))
 
     def claim_start(self, ref: str, generation: int, now: datetime) -> int | None:
         r = orm.case_runs.c
@@ -118,6 +120,31 @@ class SqlRunBook(RunBook):
                 .where(r.case_ref == ref, r.generation == generation, r.state == "starting")
                 .values(flow_run_id=flow_run_id, deployment=deployment, state="scheduled",
                         updated_at=now)
+            )
+        return result.rowcount == 1
+
+    def adopt(self, ref: str, flow_run_id: str, generation: int | None, now: datetime) -> bool:
+        r = orm.case_runs.c
+        with self.engine.begin() as conn:
+            if generation is None:
+                inserted = conn.execute(
+                    _insert_ignore(conn.dialect.name, orm.case_runs).values(
+                        case_ref=ref, flow_run_id=flow_run_id, state="running", generation=1,
+                        updated_at=now,
+                    )
+                ).rowcount
+                if inserted == 1:
+                    return True
+                owner = r.flow_run_id == flow_run_id
+            else:
+                owner = and_(
+                    r.generation == generation,
+                    or_(r.flow_run_id.is_(None), r.flow_run_id == flow_run_id),
+                )
+            result = conn.execute(
+                update(orm.case_runs)
+                .where(r.case_ref == ref, owner)
+                .values(flow_run_id=flow_run_id, state="running", updated_at=now)
             )
         return result.rowcount == 1
 

@@ -398,7 +398,9 @@ def summaries_for(session: Session, now: datetime, refs: Sequence[str]) -> list[
     return found
 
 
-def most_urgent(session: Session, now: datetime, limit: int) -> list[CaseSummary]:
+def most_urgent(
+    session: Session, now: datetime, limit: int, first_batch: int | None = None
+) -> list[CaseSummary]:
     """The first ``limit`` rows of :func:`case_summaries`, reading only the earliest open
     deadlines from the (status, due_at) index instead of ranking every case.
 
@@ -408,7 +410,7 @@ def most_urgent(session: Session, now: datetime, limit: int) -> list[CaseSummary
     reference, as in ``case_summaries``.
     """
     c, d = orm.cases.c, orm.deadlines.c
-    batch = max(4 * limit, 64)
+    batch = first_batch or max(4 * limit, 64)
     while True:
         query = (
             select(d.case_id, d.due_at, c.ref)

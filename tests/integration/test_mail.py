@@ -185,7 +185,7 @@ def test_a_server_that_refuses_connections_delays_mail_without_losing_it(
     assert all(n.status == NoticeStatus.QUEUED for n in notices)
     assert dispatcher.run().paused_until == MISSED_AT + timedelta(seconds=30)
 
-    with down.start():
+    with down:
         advance(mail, seconds=31)
         report = dispatcher.run()
     assert report.sent == 3
@@ -273,7 +273,9 @@ def test_the_login_uses_the_password_from_the_environment_and_never_stores_it(
         monkeypatch.setenv("REFUNDFLOW_SMTP_PASSWORD", secret)
         advance(mail, minutes=1)
         assert Dispatcher(mail).run().sent == 1
-        assert server.logins == [("rf-login", False), ("rf-login", True)]
+        # smtplib tries each mechanism the server offers before giving up on a password.
+        assert server.logins[-1] == ("rf-login", True)
+        assert {ok for _, ok in server.logins[:-1]} == {False}
         assert server.envelopes[0][0] == "refundflow@example.test"  # sent as MAIL_FROM
     mail.engine.dispose()
     for path in ctx.settings.home.rglob("*"):

@@ -24,7 +24,7 @@ class EventDialog(CaseFormDialog[tuple[str, str] | None]):
         ("live refund application", "event"),
     ]
 
-    def title(self) -> str:
+    def heading(self) -> str:
         return t("event.title", self.lang, ref=self.ref)
 
     def make_fields(self) -> list[Field]:
@@ -35,22 +35,21 @@ class EventDialog(CaseFormDialog[tuple[str, str] | None]):
         events = pick(*[(e.label(lang), e.value) for e in USER_EVENTS], prompt=t("choose", lang))
         rungs = pick(*[(r.name.render(lang), r.key) for r in ladder.RUNGS],
                      prompt=t("choose", lang))
-        amount = Field("amount", t("field.received", lang) + t("form.optional", lang),
+        amount = Field("amount", t("field.received", lang),
                        Input(compact=True, placeholder="128.00"), parse_amount, optional=True)
 
         def text(name: str, **kw: Any) -> Field:
-            return Field(name, t(f"field.{name}", lang) + t("form.optional", lang),
-                         Input(compact=True, **kw), optional=True)
+            return Field(name, t(f"field.{name}", lang), Input(compact=True, **kw),
+                         optional=True)
 
         return [
             Field("event", t("field.event", lang), events, parse=EventKind),
-            Field("at", t("field.at", lang, zone="…"), Input(compact=True), self.case_time),
+            Field("at", t("field.at", lang), Input(compact=True), self.case_time),
             text("note"),
             amount,
             text("refund_no"),
             text("ticket"),
-            Field("rung", t("field.rung", lang) + t("form.optional", lang), rungs,
-                  optional=True),
+            Field("rung", t("field.rung", lang), rungs, optional=True),
         ]
 
     def case_loaded(self, case: Any) -> None:
@@ -58,7 +57,6 @@ class EventDialog(CaseFormDialog[tuple[str, str] | None]):
 
         lang = self.lang
         now = self.ctx.clock.now().astimezone(case.tz)
-        self.query_one("#row-at .label").update(t("field.at", lang, zone=case.zone))
         at = self.fields["at"].widget
         assert isinstance(at, Input)
         if not at.value:

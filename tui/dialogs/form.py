@@ -74,16 +74,24 @@ class FormDialog(ModalScreen[T]):
         self.ctx = ctx
         self.lang: Lang = lang
         self.fields: dict[str, Field] = {f.name: f for f in self.make_fields()}
+        optional = t("form.optional", lang)
         for item in self.fields.values():
             item.widget.id = item.widget.id or f"field-{item.name}"
+            if item.optional and isinstance(item.widget, Input):
+                shown = item.widget.placeholder
+                item.widget.placeholder = f"{shown} ({optional})" if shown else optional
         self.saving = False
 
     # ---------------------------------------------------------------- to implement
-    def title(self) -> str:
+    def heading(self) -> str:
         raise NotImplementedError
 
     def make_fields(self) -> list[Field]:
         raise NotImplementedError
+
+    def hint(self) -> str:
+        """A line under the title (how times are read, for instance)."""
+        return ""
 
     def save(self, values: dict[str, Any]) -> T:
         """Run the use case with the parsed values (in a worker thread)."""
@@ -92,7 +100,8 @@ class FormDialog(ModalScreen[T]):
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title(), classes="dialog-title", id="title")
+            yield Static(self.heading(), classes="dialog-title", id="title")
+            yield Static(self.hint(), id="hint")
             with VerticalScroll(classes="fields"):
                 for item in self.fields.values():
                     with Horizontal(classes="field", id=f"row-{item.name}"):
@@ -240,7 +249,6 @@ class CaseFormDialog(FormDialog[T]):
         super().__init__(ctx, lang)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#save", Button).disabled = True
         self._load_case()
 
@@ -257,6 +265,7 @@ class CaseFormDialog(FormDialog[T]):
 
     def _case_ready(self, case: Any) -> None:
         self.case = case
+        self.query_one("#hint", Static).update(t("form.zone", self.lang, zone=case.zone))
         self.case_loaded(case)
         self.query_one("#save", Button).disabled = False
 

@@ -28,8 +28,11 @@ class NewCaseDialog(FormDialog[str | None]):
         ("usage", "usage"),
     ]
 
-    def title(self) -> str:
+    def heading(self) -> str:
         return t("new.title", self.lang)
+
+    def hint(self) -> str:
+        return t("form.zone", self.lang, zone=self.ctx.settings.tz)
 
     def make_fields(self) -> list[Field]:
         from cases.parsing import parse_amount, parse_currency, parse_time
@@ -38,10 +41,8 @@ class NewCaseDialog(FormDialog[str | None]):
         zone = ZoneInfo(zone_name)
 
         def text(name: str, optional: bool = False, **kw: Any) -> Field:
-            label = t(f"field.{name}", lang, zone=zone_name)
-            if optional:
-                label += t("form.optional", lang)
-            return Field(name, label, Input(compact=True, **kw), optional=optional)
+            return Field(name, t(f"field.{name}", lang), Input(compact=True, **kw),
+                         optional=optional)
 
         amount = text("amount", placeholder="128.00")
         amount.parse = parse_amount

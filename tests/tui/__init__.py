@@ -1,0 +1,1 @@
+"""Tests of the terminal UI: Pilot journeys (behaviour) and snapshots (looks)."""
