@@ -159,6 +159,10 @@ class RungGuide(Protocol):
 
     def is_rung(self, key: str) -> str: ...
 
+    def blocking_traps(self, case: Case, rung: str, at: datetime) -> list[Text]:
+        """Why stepping onto ``rung`` at ``at`` would be refused or barred (empty: it is not)."""
+        ...
+
 
 @dataclass(frozen=True)
 class EventInput:

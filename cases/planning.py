@@ -11,6 +11,7 @@ from datetime import datetime
 
 from cases import ladder
 from cases.deadlines import compute_due
+from cases.i18n import Text
 from cases.model import Case, Deadline
 from cases.rules import RuleBook
 from cases.vocabulary import DeadlineKind
@@ -74,3 +75,7 @@ class Ladder:
 
     def is_rung(self, key: str) -> str:
         return ladder.rung(key).key
+
+    def blocking_traps(self, case: Case, rung: str, at: datetime) -> list[Text]:
+        found = ladder.traps(rung, facts_for(case), at.astimezone(case.tz))
+        return [trap.text for trap in found if trap.severity == "block"]

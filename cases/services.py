@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
 
-from cases.i18n import Conflict, InvalidInput, NotFound, Text
+from cases.i18n import Conflict, InvalidInput, NotFound, Text, TransitionRefused, join
 from cases.integrity import Verification, verify
 from cases.model import Case, DeadlinePlanner, EventInput, Evidence, RungGuide
 from cases.outbox import Notice, NoticeKind, deadline_key
@@ -170,6 +170,8 @@ def record_event(
         if what.kind == EventKind.SUBMITTED and not force:
             others = uow.cases.live_applications(case.platform, case.order_no)
             _refuse_live(case.order_no, [r for r in others if r != case.ref])
+        if what.kind == EventKind.ESCALATED and not force:
+            _refuse_blocked_rung(deps, case, what)
         case.record(what, deps.clock.now(), deps.planner, deps.ladder, actor)
         uow.commit()
     return case
@@ -402,6 +404,22 @@ def _refuse_duplicates(repo: CaseRepository, rows: list[NewCase], force: bool) -
                 )
             )
         seen.add(pair)
+
+
+def _refuse_blocked_rung(deps: Deps, case: Case, what: EventInput) -> None:
+    """Warn before the user steps onto a rung that will refuse the case (RULES.md §5)."""
+    target = deps.ladder.is_rung(what.rung) if what.rung else deps.ladder.next_rung_key(case)
+    if target is None:
+        return
+    reasons = deps.ladder.blocking_traps(case, target, what.at)
+    if reasons:
+        raise TransitionRefused(
+            Text(
+                "{ref} 不宜进入“{rung}”：{why}。如确需记录，请加 --force",
+                "{ref} should not step onto {rung}: {why}. Add --force to record it anyway",
+                {"ref": case.ref, "rung": target, "why": join(reasons)},
+            )
+        )
 
 
 def _refuse_live(order_no: str, others: list[str]) -> None:

@@ -263,3 +263,23 @@ def test_a_missed_supplement_counts_as_abandoned(deps: FakeDeps) -> None:
     assert [d.kind for d in case.open_deadlines()] == [DeadlineKind.ESCALATE]
     # The user can still record what really happened before the automatic step.
     services.record_event(deps, ref, event(EventKind.SUBMITTED, "2026-10-14T08:00:00+08:00"))
+
+
+def test_stepping_onto_a_barred_rung_is_refused_unless_forced(deps: FakeDeps) -> None:
+    old = services.add_case(deps, new_case(paid_at=T("2023-03-01T10:00:00+08:00"))).ref
+    with pytest.raises(TransitionRefused, match="3 years|three years|limitation") as refused:
+        services.record_event(
+            deps, old, event(EventKind.ESCALATED, "2026-10-19T10:00:00+08:00", rung="samr_12315")
+        )
+    assert "--force" in refused.value.render("en")
+    assert services.get_case(deps, old).stage == Stage.DRAFT  # nothing recorded
+    case = services.record_event(
+        deps, old, event(EventKind.ESCALATED, "2026-10-19T10:00:00+08:00", rung="samr_12315"),
+        force=True,
+    )
+    assert case.rung == "samr_12315"
+    recent = services.add_case(deps, new_case(order_no="NEW")).ref
+    case = services.record_event(
+        deps, recent, event(EventKind.ESCALATED, "2026-10-19T10:00:00+08:00", rung="samr_12315")
+    )
+    assert case.rung == "samr_12315"
