@@ -59,6 +59,7 @@ def env_for(home: Path, mode: str, limit: int) -> dict[str, str]:
            if not k.startswith(("REFUNDFLOW_", "PREFECT_"))}
     env.update(REFUNDFLOW_HOME=str(home), REFUNDFLOW_LANG="en", REFUNDFLOW_RUNNER_MODE=mode,
                REFUNDFLOW_RUNNER_LIMIT=str(limit))
+    env.update(json.loads(os.environ.get("BENCH_ENV", "{}")))  # experiments: extra settings
     return env
 
 

@@ -415,9 +415,9 @@ def _refuse_blocked_rung(deps: Deps, case: Case, what: EventInput) -> None:
     if reasons:
         raise TransitionRefused(
             Text(
-                "{ref} 不宜进入“{rung}”：{why}。如确需记录，请加 --force",
-                "{ref} should not step onto {rung}: {why}. Add --force to record it anyway",
-                {"ref": case.ref, "rung": target, "why": join(reasons)},
+                "{ref} 不宜进入“{rung}”：{why}如确需记录，请加 --force。",
+                "{ref} should not step onto {rung}: {why} Add --force to record it anyway.",
+                {"ref": case.ref, "rung": target, "why": join(reasons, "", " ")},
             )
         )
 

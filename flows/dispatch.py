@@ -45,7 +45,7 @@ STALE_RUNNING = timedelta(minutes=15)
 FAILED_RETRY = timedelta(minutes=5)
 """A run that failed (its code raised) is started again this long after, not at once."""
 
-CONCURRENCY = 8
+CONCURRENCY = 1
 """Runs started or resumed at once: each waits on a few API calls, not on the CPU."""
 
 PENDING_FOR = 600.0

@@ -80,6 +80,13 @@ def run_check(ctx: Any) -> CheckResult:
         f"{config.host}:{config.port} ({config.security}), from {config.sender} "
         f"to {', '.join(config.recipients)}",
     ))
+    if _password_in_config(settings.home / "config.toml"):
+        steps.append(Step(
+            "password", False,
+            "config.toml holds smtp_password: refundflow never reads a password from a file; "
+            "delete that line and run `refundflow notify login`", Failure.NOT_CONFIGURED,
+        ))
+        return result
     password: str | None = None
     if config.user:
         password = smtp_password(config.user)
@@ -154,3 +161,13 @@ def _from_env() -> bool:
     import os
 
     return bool(os.environ.get(PASSWORD_ENV))
+
+
+def _password_in_config(path: Any) -> bool:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return any("password" in key.lower() for key in data)

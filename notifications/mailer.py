@@ -68,6 +68,13 @@ def smtp_config(settings: Settings) -> SmtpConfig | str:
     sender = settings.sender
     if not sender or "@" not in sender:
         return "no sender address: set REFUNDFLOW_MAIL_FROM"
+    if settings.smtp_user and settings.smtp_security == "none" and not _loopback(
+        settings.smtp_host
+    ):
+        return (
+            f"refusing to send the SMTP password unencrypted to {settings.smtp_host}: "
+            "set REFUNDFLOW_SMTP_SECURITY to ssl or starttls"
+        )
     return SmtpConfig(
         host=settings.smtp_host,
         port=settings.smtp_port or DEFAULT_PORTS[settings.smtp_security],
@@ -77,6 +84,17 @@ def smtp_config(settings: Settings) -> SmtpConfig | str:
         recipients=tuple(settings.recipients),
         timeout=settings.smtp_timeout,
     )
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def smtp_password(user: str) -> str | None:

@@ -15,6 +15,7 @@ UI: dict[str, Text] = {
     "title": Text("refundflow 退款维权", "refundflow"),
     "loading": Text("正在读取案件…", "reading the cases…"),
     "counted": Text("共 {total} 个案件", "{total} cases"),
+    "counted.one": Text("共 1 个案件", "1 case"),
     "matching": Text("{shown} / {total} 个案件", "{shown} of {total} cases"),
     "indexing": Text("（正在建立索引，筛选稍后可用）", "(indexing; filters follow shortly)"),
     "provisional": Text(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -72,7 +72,7 @@ class SqlOutboxRepository(NoticeQueue):
         pick = (
             select(o.id)
             .where(_due(now))
-            .order_by(func.coalesce(o.next_attempt_at, o.created_at), o.id)
+            .order_by(o.id)  # oldest first among those due
             .limit(limit)
         )
         if self.session.get_bind().dialect.name == "postgresql":

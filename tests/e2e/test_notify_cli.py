@@ -211,3 +211,15 @@ def test_export_ics_holds_every_open_deadline(cli: Cli, tmp_path: Path) -> None:
     assert cli("calendar").stdout.startswith("BEGIN:VCALENDAR")
     assert json.loads(cli("export").stdout)["format"] == "refundflow.export/1"  # unchanged
 
+
+
+def test_a_password_written_in_config_toml_is_refused_not_used(cli: Cli, home: Path) -> None:
+    (home / "config.toml").write_text(
+        'smtp_host = "127.0.0.1"\nmail_from = "a@example.test"\nnotify_to = ["b@example.test"]\n'
+        f'smtp_user = "rf-user"\nsmtp_password = "{SECRET}"\n', encoding="utf-8"
+    )
+    result = cli("notify", "test", check=False)
+    assert result.returncode == 8
+    assert steps(result) == {"settings": "✓", "password": "✗"}
+    assert "config.toml holds smtp_password" in result.stdout
+    assert SECRET not in result.stdout + result.stderr

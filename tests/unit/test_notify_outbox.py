@@ -279,7 +279,17 @@ def test_a_5xx_fails_for_good_after_three_tries_and_retry_requeues_it() -> None:
 
 
 def test_missing_password_holds_instead_of_asking() -> None:
-    deps = Deps(configured(smtp_user="someone"))
+    deps = Deps(configured(smtp_user="someone", smtp_security="starttls"))
     queue_test_mail(deps, 1)
     assert dispatcher(deps, FakeNotifier()).run().held == 1
     assert "notify login" in (deps.notices()[0].last_error or "")
+
+
+def test_a_password_is_never_sent_unencrypted_to_another_machine() -> None:
+    deps = Deps(configured(smtp_user="someone", smtp_security="none"))
+    queue_test_mail(deps, 1)
+    assert dispatcher(deps, FakeNotifier()).run().held == 1
+    assert deps.notices()[0].last_error == (
+        "refusing to send the SMTP password unencrypted to smtp.example.test: "
+        "set REFUNDFLOW_SMTP_SECURITY to ssl or starttls"
+    )

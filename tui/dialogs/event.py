@@ -34,7 +34,7 @@ class EventDialog(CaseFormDialog[tuple[str, str] | None]):
         lang = self.lang
         events = pick(*[(e.label(lang), e.value) for e in USER_EVENTS], prompt=t("choose", lang))
         rungs = pick(*[(r.name.render(lang), r.key) for r in ladder.RUNGS],
-                     prompt=t("choose", lang))
+                     prompt=t("form.optional", lang))
         amount = Field("amount", t("field.received", lang),
                        Input(compact=True, placeholder="128.00"), parse_amount, optional=True)
 

@@ -98,25 +98,36 @@ class CaseloadScreen(BaseScreen):
 
     # ------------------------------------------------------------------ reading
     def load(self, first: bool = False) -> None:
+        """Read the caseload: the first screen's rows at once, then (after they are drawn)
+        the whole caseload's order; later calls only the order."""
         self.loading = True
-        self._load(first)
+        if first:
+            self._first()
+        else:
+            self._load()
 
     @work(thread=True, exclusive=True, group="index")
-    def _load(self, first: bool) -> None:
+    def _first(self) -> None:
+        ctx = self.ctx
+        try:
+            with ctx.uow() as uow:
+                rows = uow.cases.most_urgent(ctx.clock.now(), FIRST_ROWS)
+        except Exception as exc:  # busy or unreachable database: shown, retried on next poll
+            self.post_message(LoadFailed(_first_line(exc)))
+            return
+        self.post_message(FirstRows(rows, len(rows)))
+
+    @work(thread=True, exclusive=True, group="index")
+    def _load(self) -> None:
         worker = get_current_worker()
         ctx = self.ctx
         try:
-            now = ctx.clock.now()
-            if first:
-                with ctx.uow() as uow:
-                    rows = uow.cases.most_urgent(now, FIRST_ROWS)
-                self.post_message(FirstRows(rows, len(rows)))
             with ctx.uow() as uow:
                 marker = uow.cases.change_marker()
                 index = CaseloadIndex.build(
-                    uow.cases.caseload_keys(now), lambda: worker.is_cancelled
+                    uow.cases.caseload_keys(ctx.clock.now()), lambda: worker.is_cancelled
                 )
-        except Exception as exc:  # busy or unreachable database: shown, retried on next poll
+        except Exception as exc:
             self.post_message(LoadFailed(_first_line(exc)))
             return
         if index is not None and not worker.is_cancelled:
@@ -132,6 +143,8 @@ class CaseloadScreen(BaseScreen):
         self.table.show(FirstRowsSource(refs), message.rows)
         self._empty(not refs)
         self._top()
+        # The index costs a second of CPU at 100,000 cases: not before this screen is drawn.
+        self.call_after_refresh(self._load)
 
     @on(IndexLoaded)
     def _index_loaded(self, message: IndexLoaded) -> None:
@@ -309,11 +322,11 @@ class CaseloadScreen(BaseScreen):
         else:
             total = f"{len(self.index):,}"
             shown = len(self.table.source)
-            counts = (
-                t("matching", lang, shown=f"{shown:,}", total=total)
-                if self.filters.active
-                else t("counted", lang, total=total)
-            )
+            if self.filters.active:
+                counts = t("matching", lang, shown=f"{shown:,}", total=total)
+            else:
+                counts = t("counted.one" if len(self.index) == 1 else "counted", lang,
+                           total=total)
         self.query_one(TopBar).counts = counts
 
     def _filter_summary(self) -> None:

@@ -8,6 +8,7 @@ It keeps compact columns (arrays, one search string per case), about 30 MB at 10
 
 from __future__ import annotations
 
+import time
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
@@ -77,8 +78,10 @@ class CaseloadIndex:
         platforms, assignees, dues = index.platform, index.assignee, index.due
         code_p, code_a = index._platform_code, index._assignee_code
         for n, key in enumerate(keys):
-            if n % 5000 == 0 and cancelled():
-                return None
+            if n % 2000 == 0:
+                if cancelled():
+                    return None
+                time.sleep(0.0005)  # let the event loop's thread draw and answer keys
             refs.append(key.ref)
             hay.append(f"{key.ref} {key.order_no} {key.product} {key.merchant or ''}".casefold())
             stages.append(stage_code[key.stage])
