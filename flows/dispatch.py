@@ -200,8 +200,14 @@ class Dispatcher:
         news = {"event_count": case.event_count,
                 "events": stages.news_after(case, row.seen_events or 0)}
         result = await self.client.resume_flow_run(run.id, run_input=news)
-        if result.status != SetStateStatus.ACCEPT:
-            log.info("%s: resume refused (%s)", row.ref, result.details)
+        if result.status == SetStateStatus.REJECT:
+            # The suspension cannot take input (its schema was never stored: the server
+            # failed between the two writes). The run reads the database, not the input:
+            # schedule it to execute again all the same.
+            log.warning("%s: resume refused (%s); scheduling its run again", row.ref,
+                        getattr(result.details, "reason", result.details))
+            await self.client.set_flow_run_state(run.id, _scheduled(), force=True)
+        elif result.status != SetStateStatus.ACCEPT:
             return False
         await asyncio.to_thread(self.runs.set_state, row.ref, row.flow_run_id, "scheduled",
                                 self.ctx.clock.now(), None, "waiting")

@@ -177,6 +177,11 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if hasattr(signal, "SIGUSR1"):  # kill -USR1 <pid>: every thread's stack to the log
+        import faulthandler
+
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     if settings.runner_mode == "subprocess":
         run_in_subprocesses(settings)
     else:

@@ -116,6 +116,7 @@ class Service:
         try:
             self.files.pid.write_text(str(os.getpid()))
             _log_to(self.files)
+            _stacks_on_sigusr1(self.files)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stopping.set())
             log.info("service starting (pid %d, home %s)", os.getpid(), self.settings.home)
@@ -312,6 +313,15 @@ def _log_to(files: ServiceFiles) -> None:
         root.addHandler(logging.StreamHandler())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").addHandler(handler)
+
+
+def _stacks_on_sigusr1(files: ServiceFiles) -> None:
+    """``kill -USR1 <pid>`` writes every thread's stack to ``logs/stacks.log`` (a hang)."""
+    if hasattr(signal, "SIGUSR1"):
+        import faulthandler
+
+        handle = open(files.logs / "stacks.log", "a")  # noqa: SIM115 - for the process's life
+        faulthandler.register(signal.SIGUSR1, file=handle, all_threads=True)
 
 
 def main(settings: Settings | None = None) -> int:

@@ -8,12 +8,14 @@ other processes. Screens and dialogs live in ``tui/screens`` and ``tui/dialogs``
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
+from textual.screen import ModalScreen
 
 from cases.i18n import Lang
 from tui.i18n_tui import localize_bindings, t
@@ -41,19 +43,39 @@ class RefundflowApp(App[None]):
 
     lang: reactive[Lang] = reactive("en", init=False)
 
-    def __init__(self, ctx: Any, service: ServiceControl | None = None, *,
-                 start_service: bool = True, poll_seconds: float = POLL_SECONDS,
-                 service_delay: float = 1.5) -> None:
+    def __init__(self, ctx: Any = None, service: ServiceControl | None = None, *,
+                 settings: Any = None, clock: Any = None, start_service: bool = True,
+                 poll_seconds: float = POLL_SECONDS, service_delay: float = 1.5) -> None:
+        """Give a wired ``ctx``, or ``settings`` and ``clock`` and it is wired on first use."""
         super().__init__()
-        self.ctx = ctx
-        self.set_reactive(RefundflowApp.lang, ctx.lang)
-        self.service = service if service is not None else FlowsService(ctx.settings)
+        self._ctx = ctx
+        self._wiring = threading.Lock()
+        self.settings = ctx.settings if ctx is not None else settings
+        self.clock = ctx.clock if ctx is not None else clock
+        self.set_reactive(RefundflowApp.lang, self.settings.lang)
+        self.service = service if service is not None else FlowsService(self.settings)
         self.start_service = start_service
         self.poll_seconds = poll_seconds
         self.service_delay = service_delay
         self.service_status: dict[str, Any] | None = None
         self.service_known = False
         self.marker: tuple[int, ...] | None = None
+
+    @property
+    def ctx(self) -> Any:
+        """The wired context (database, rules, calendar), built on first use: importing
+        SQLAlchemy takes a quarter to half a second, so the first screen does not wait for
+        it (see ``cases/store/quick.py``). Workers call this; the event loop rarely does."""
+        with self._wiring:
+            if self._ctx is None:
+                from cases.bootstrap import bootstrap
+
+                self._ctx = bootstrap(self.settings, self.clock)
+            return self._ctx
+
+    @property
+    def wired(self) -> bool:
+        return self._ctx is not None
 
     def on_mount(self) -> None:
         from tui.screens.caseload import CaseloadScreen
@@ -112,6 +134,13 @@ class RefundflowApp(App[None]):
             if screen is not self.screen_stack[0]:
                 screen.post_message(ServiceState(message.status))  # the service dialog
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``q``, ``?`` and ``L`` belong to the full screens: in a dialog they are letters,
+        or the dialog's own keys (a stray ``q`` never quits from a half-filled form)."""
+        if action in ("quit", "help", "switch_lang"):
+            return not isinstance(self.screen, ModalScreen)
+        return True
+
     # ---------------------------------------------------------------- language, help
     def action_switch_lang(self) -> None:
         self.lang = "en" if self.lang == "zh" else "zh"
@@ -132,12 +161,23 @@ class RefundflowApp(App[None]):
 
 def run_tui() -> None:
     """Open the app on the user's cases (``refundflow`` with no command, in a terminal)."""
-    from cases.bootstrap import bootstrap
+    from cases.ports import FixedClock, SystemClock
     from cases.settings import Settings
 
-    ctx = bootstrap(Settings())
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's ValidationError: a bad REFUNDFLOW_* value
+        from cases.i18n import InvalidInput, Text
+        from tui.cli import _first_line
+
+        raise InvalidInput(
+            Text("设置有误：{err}", "bad setting: {err}", {"err": _first_line(exc)})
+        ) from None
+    clock = FixedClock(settings.now) if settings.now else SystemClock()
     if os.environ.get("REFUNDFLOW_TUI_SERVICE", "on").lower() in ("off", "0", "no"):
         # Neither start nor ask the service (tests, benchmarks, a machine without it).
-        RefundflowApp(ctx, ServiceControl(), start_service=False).run()
+        app = RefundflowApp(None, ServiceControl(), settings=settings, clock=clock,
+                            start_service=False)
     else:
-        RefundflowApp(ctx).run()
+        app = RefundflowApp(None, settings=settings, clock=clock)
+    app.run()

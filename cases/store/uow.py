@@ -16,6 +16,7 @@ from cases.model import Case, Deadline, Event, Evidence
 from cases.ports import CaseKey, CaseRepository, CaseSummary, UnitOfWork
 from cases.store import orm
 from cases.store.outbox import SqlOutboxRepository
+from cases.store.quick import first_refs
 from cases.store.types import UTCDateTime
 from cases.vocabulary import LIVE_STAGES, DeadlineStatus, Stage
 
@@ -402,45 +403,27 @@ def most_urgent(
     session: Session, now: datetime, limit: int, first_batch: int | None = None
 ) -> list[CaseSummary]:
     """The first ``limit`` rows of :func:`case_summaries`, reading only the earliest open
-    deadlines from the (status, due_at) index instead of ranking every case.
-
-    A case's place is its earliest open deadline, so the cases met first while walking open
-    deadlines by due time come first; rows tied with the last one read may continue past
-    the batch, so they wait for a bigger batch. Cases without an open deadline follow, by
-    reference, as in ``case_summaries``.
-    """
+    deadlines from the (status, due_at) index instead of ranking every case (the choice
+    is :func:`cases.store.quick.first_refs`, shared with the TUI's sqlite3 first screen)."""
     c, d = orm.cases.c, orm.deadlines.c
-    batch = first_batch or max(4 * limit, 64)
-    while True:
+
+    def batch(size: int) -> Sequence[tuple[Any, Any, str]]:
         query = (
             select(d.case_id, d.due_at, c.ref)
             .join(orm.cases, c.id == d.case_id)
             .where(d.status == DeadlineStatus.OPEN)
             .order_by(d.due_at)
-            .limit(batch)
+            .limit(size)
         )
-        rows = session.execute(query).all()
-        complete = len(rows) < batch
-        first: dict[int, tuple[datetime, str]] = {}
-        for case_id, due, ref in rows:
-            first.setdefault(case_id, (due, ref))
-        ranked = sorted(first.values())
-        if not complete:
-            last_due = rows[-1][1]
-            ranked = [item for item in ranked if item[0] < last_due]
-        if complete or len(ranked) >= limit:
-            break
-        batch *= 4
-    refs = [ref for _, ref in ranked[:limit]]
-    if complete and len(refs) < limit:
+        return list(session.execute(query).tuples())
+
+    def rest(size: int) -> list[str]:
         has_open = (
-            select(d.id)
-            .where(d.case_id == c.id, d.status == DeadlineStatus.OPEN)
-            .exists()
+            select(d.id).where(d.case_id == c.id, d.status == DeadlineStatus.OPEN).exists()
         )
-        rest = select(c.ref).where(~has_open).order_by(c.ref).limit(limit - len(refs))
-        refs += list(session.scalars(rest))
-    return summaries_for(session, now, refs)
+        return list(session.scalars(select(c.ref).where(~has_open).order_by(c.ref).limit(size)))
+
+    return summaries_for(session, now, first_refs(batch, rest, limit, first_batch))
 
 
 def caseload_keys(session: Session) -> Iterator[CaseKey]:

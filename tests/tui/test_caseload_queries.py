@@ -7,6 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from cases import services
 from cases.model import EventInput
 from cases.outbox import Notice, NoticeKind
@@ -85,3 +87,19 @@ def test_the_change_marker_moves_on_every_write(ctx: Any) -> None:
     queued = marker()
     assert len({before, added, recorded, queued}) == 4
     assert marker() == queued  # and stands still while nothing is written
+
+
+def test_the_sqlite3_first_screen_is_the_same_as_the_unit_of_works(ctx: Any) -> None:
+    from cases.store.quick import most_urgent_sqlite, sqlite_path
+
+    path = sqlite_path(ctx.settings.db_url)
+    if path is None:
+        pytest.skip("the shortcut is for SQLite only (Postgres takes the unit of work)")
+    now = ctx.clock.now()
+    assert most_urgent_sqlite(path, now, 5) is None  # no database file yet: the usual path
+    _caseload(ctx)
+    with ctx.uow() as uow:
+        everything = uow.cases.summaries(now)
+    for limit in (1, 6, 20, 40):
+        assert most_urgent_sqlite(path, now, limit) == everything[:limit]
+    assert sqlite_path("postgresql://host/db") is None

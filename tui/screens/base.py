@@ -34,7 +34,16 @@ class BaseScreen(Screen[None]):
 
     @property
     def ctx(self) -> Any:
+        """The wired context (database, rules): use it in workers, it may still be loading."""
         return self.rf_app.ctx
+
+    @property
+    def settings(self) -> Any:
+        return self.rf_app.settings
+
+    @property
+    def clock(self) -> Any:
+        return self.rf_app.clock
 
     @property
     def lang(self) -> Lang:

@@ -107,7 +107,7 @@ class CaseScreen(BaseScreen):
         from tui.output import case_page
 
         lang, case = self.lang, self.case
-        parts: list[Any] = case_page(case, self.ctx.clock.now(), lang)
+        parts: list[Any] = case_page(case, self.clock.now(), lang)
         facts, deadlines, timeline = parts[0], parts[1], parts[2]
         rest = parts[3:]
         evidence: list[RenderableType] = [p for p in rest if not isinstance(p, str)]
@@ -136,20 +136,23 @@ class CaseScreen(BaseScreen):
         return table
 
     def _next(self, row: Any) -> RenderableType:
+        """The rung to act on: to whom, what to send, by when, what would go wrong."""
         from notifications.letters import show_due
 
         lang = self.lang
-        if row is None:
+        if row is None or self.case is None:
             return ""
-        lines = [f"[b]{t('case.next', lang)}[/b]", escape(t(
-            "case.next.body", lang, name=row.rung.name.render(lang),
-            to=row.rung.to_whom.render(lang), send=row.rung.send.render(lang)))]
-        if row.due is not None and self.case is not None:
-            lines.insert(2, ("答复期限：" if lang == "zh" else "Answer by: ")
-                         + show_due(row.due.due_at, self.case))
+        lines = [
+            f"[b]{t('case.next', lang)}[/b]",
+            escape(f"{row.rung.name.render(lang)} → {row.rung.to_whom.render(lang)}"),
+            escape(t("case.next.send", lang, send=row.rung.send.render(lang))),
+        ]
+        if row.due is not None:
+            lines.append(t("case.next.due", lang, due=show_due(row.due.due_at, self.case)))
         for trap in row.traps:
             text = escape(trap.text.render(lang))
             lines.append(f"[red]✗ {text}[/red]" if trap.severity == "block" else f"! {text}")
+        lines.append(t("case.next.letter", lang))
         return "\n".join(lines)
 
     def action_letter(self) -> None:

@@ -62,7 +62,7 @@ class CaseloadScreen(BaseScreen):
         self.filters = Filters()
         self.marker: tuple[int, ...] | None = None
         self.latest: tuple[int, ...] | None = None
-        self.loading = False
+        self.reading = False
         self.failed: str | None = None
         self._select_after_load: str | None = None
 
@@ -71,7 +71,7 @@ class CaseloadScreen(BaseScreen):
         with Horizontal(id="filter-bar"):
             yield Input(placeholder=t("search", self.lang), id="search", compact=True)
             yield Static(t("filter.none", self.lang), id="filter-summary")
-        yield CaseTable(self.lang, ZoneInfo(self.ctx.settings.tz), id="cases")
+        yield CaseTable(self.lang, ZoneInfo(self.settings.tz), id="cases")
         yield Static(id="empty")
         yield Static("", id="legend")
         yield Footer()
@@ -86,21 +86,21 @@ class CaseloadScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.query_one("#empty").display = False
-        self.table.now = self.ctx.clock.now()
+        self.table.now = self.clock.now()
         self.table.focus()
         self.set_interval(10, self._tick)
         self._top()
         self.load(first=True)
 
     def _tick(self) -> None:
-        self.table.tick(self.ctx.clock.now())
+        self.table.tick(self.clock.now())
         self._legend()
 
     # ------------------------------------------------------------------ reading
     def load(self, first: bool = False) -> None:
         """Read the caseload: the first screen's rows at once, then (after they are drawn)
         the whole caseload's order; later calls only the order."""
-        self.loading = True
+        self.reading = True
         if first:
             self._first()
         else:
@@ -108,10 +108,17 @@ class CaseloadScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="index")
     def _first(self) -> None:
-        ctx = self.ctx
+        rows = None
+        if not self.rf_app.wired:  # SQLAlchemy still loading: SQLite answers on its own
+            from cases.store.quick import most_urgent_sqlite, sqlite_path
+
+            path = sqlite_path(self.settings.db_url)
+            if path is not None:
+                rows = most_urgent_sqlite(path, self.clock.now(), FIRST_ROWS)
         try:
-            with ctx.uow() as uow:
-                rows = uow.cases.most_urgent(ctx.clock.now(), FIRST_ROWS)
+            if rows is None:
+                with self.ctx.uow() as uow:
+                    rows = uow.cases.most_urgent(self.clock.now(), FIRST_ROWS)
         except Exception as exc:  # busy or unreachable database: shown, retried on next poll
             self.post_message(LoadFailed(_first_line(exc)))
             return
@@ -148,7 +155,7 @@ class CaseloadScreen(BaseScreen):
 
     @on(IndexLoaded)
     def _index_loaded(self, message: IndexLoaded) -> None:
-        self.loading = False
+        self.reading = False
         self.failed = None
         fresh = self.index is not None
         self.index, self.marker = message.index, message.marker
@@ -161,14 +168,14 @@ class CaseloadScreen(BaseScreen):
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
-        self.loading = False
+        self.reading = False
         self.failed = message.text
         self._top()
 
     @on(DataChanged)
     def _data_changed(self, message: DataChanged) -> None:
         self.latest = message.marker
-        if message.marker != self.marker and not self.loading:
+        if message.marker != self.marker and not self.reading:
             self.table.invalidate()  # the rows on screen first, then the order
             self.load()
 
@@ -176,15 +183,18 @@ class CaseloadScreen(BaseScreen):
     def _rows_wanted(self, message: RowsWanted) -> None:
         self._fetch(message.refs, message.generation)
 
-    @work(thread=True, group="rows")
+    @work(thread=True, exclusive=True, group="rows")
     def _fetch(self, refs: list[str], generation: int) -> None:
+        """The rows the table lacks; a newer request covers everything this one asked."""
+        worker = get_current_worker()
         try:
             with self.ctx.uow() as uow:
-                rows = uow.cases.summaries_for(self.ctx.clock.now(), refs)
+                rows = uow.cases.summaries_for(self.clock.now(), refs)
         except Exception as exc:
             self.post_message(LoadFailed(_first_line(exc)))
             return
-        self.post_message(RowsLoaded(rows, generation))
+        if not worker.is_cancelled:
+            self.post_message(RowsLoaded(rows, generation))
 
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
@@ -195,7 +205,7 @@ class CaseloadScreen(BaseScreen):
         self._filter_summary()
         if self.index is None:
             return  # applied when the index arrives
-        now = self.ctx.clock.now()
+        now = self.clock.now()
         if not self.filters.active:
             view = self.index.view(self.filters, now)
             assert view is not None
@@ -206,7 +216,7 @@ class CaseloadScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="filter")
     def _filter(self, index: CaseloadIndex, filters: Filters, keep: bool, fresh: bool) -> None:
         worker = get_current_worker()
-        now = self.ctx.clock.now()
+        now = self.clock.now()
         view = index.view(filters, now, lambda: worker.is_cancelled)
         if view is None or worker.is_cancelled:
             return

@@ -88,7 +88,7 @@ class OutboxScreen(BaseScreen):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_columns(*t("outbox.head", lang).split("|"))
-        zone = ZoneInfo(self.ctx.settings.tz)
+        zone = ZoneInfo(self.settings.tz)
         for notice in self.notices:
             zh, en, color = STATUS.get(notice.status, (notice.status, notice.status, ""))
             status = zh if lang == "zh" else en

@@ -158,7 +158,11 @@ class CaseTable(ScrollView, can_focus=True):
         self.generation = 0
         self.ref_width = 12
         self._cache: OrderedDict[str, CaseSummary] = OrderedDict()
-        self._asked: set[str] = set()
+        self._stale: set[str] = set()
+        """Cached summaries read before the database last changed (shown, to be re-read)."""
+        self._asked: frozenset[str] = frozenset()
+        """The last rows asked for: one request at a time, each covering all that is missing
+        around the screen, so the screen's exclusive worker may drop the older one."""
         self._columns: list[Column] = layout(80, self.ref_width, lang)
         self._layout_for = (80, self.ref_width, lang)
 
@@ -175,9 +179,9 @@ class CaseTable(ScrollView, can_focus=True):
         current = self.current_ref
         self.generation += 1
         self.source = source
-        if fresh:
-            self._cache.clear()
-        self._asked.clear()
+        if fresh:  # keep drawing what is known until the new rows arrive: no flicker
+            self._stale = set(self._cache)
+        self._asked = frozenset()
         self.add_rows(rows, self.generation)
         row = source.row_of(current) if keep_cursor and current is not None else None
         self.cursor = row if row is not None else 0
@@ -196,7 +200,7 @@ class CaseTable(ScrollView, can_focus=True):
         for row in rows:
             self._cache[row.ref] = row
             self._cache.move_to_end(row.ref)
-            self._asked.discard(row.ref)
+            self._stale.discard(row.ref)
         while len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)
         if rows:
@@ -216,16 +220,12 @@ class CaseTable(ScrollView, can_focus=True):
         localize_bindings(self, self.lang)
 
     def invalidate(self) -> None:
-        """The database changed: read the rows on screen again, forget the others."""
-        top = int(self.scroll_offset.y)
-        visible = self.source.refs(top, top + max(self.size.height, 1))
-        kept = {ref: self._cache[ref] for ref in visible if ref in self._cache}
-        self._cache = OrderedDict(kept)
-        self._asked.clear()
+        """The database changed: every summary held is stale. They are still drawn (no
+        flicker) while the rows around the screen are read again."""
+        self._stale = set(self._cache)
         self.generation += 1
-        if visible:
-            self._asked.update(visible)
-            self.post_message(RowsWanted(visible, self.generation))
+        self._asked = frozenset()
+        self._want()
 
     def select(self, ref: str) -> None:
         """Put the cursor on ``ref`` if the current view shows it."""
@@ -311,10 +311,10 @@ class CaseTable(ScrollView, can_focus=True):
         missing = [
             ref
             for ref in self.source.refs(top - height, top + 2 * height)
-            if ref not in self._cache and ref not in self._asked
+            if ref not in self._cache or ref in self._stale
         ]
-        if missing:
-            self._asked.update(missing)
+        if missing and frozenset(missing) != self._asked:
+            self._asked = frozenset(missing)
             self.post_message(RowsWanted(missing, self.generation))
 
     # ------------------------------------------------------------- drawing

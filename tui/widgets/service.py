@@ -61,29 +61,43 @@ def _healthy(value: Any) -> bool:
     return bool(value)
 
 
+def _parts(status: dict[str, Any]) -> dict[str, Any]:
+    """Each part's health: ``parts`` (``flows.control``) or ``health`` (older builds)."""
+    return dict(status.get("parts") or status.get("health") or {})
+
+
 def summary(status: dict[str, Any] | None, lang: Lang) -> str:
-    """One line for the top bar: not running / running / degraded (which part)."""
+    """One line for the top bar: not running / not responding / degraded / running."""
     if status is None or not status.get("running"):
         return t("service.none", lang)
-    health = status.get("health") or {}
-    sick = [name for name, value in health.items() if not _healthy(value)]
+    if status.get("responsive") is False:
+        return t("service.stale", lang)
+    sick = [name for name, value in _parts(status).items() if not _healthy(value)]
     if sick:
         return t("service.degraded", lang) + " (" + ", ".join(sick) + ")"
     pid = status.get("pid")
     return t("service.running", lang) + (f" (pid {pid})" if pid else "")
 
 
+def _describe(value: Any) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    facts = [f"{k}={v}" for k, v in value.items() if k != "ok" and v not in (None, "", {})]
+    return ("ok" if _healthy(value) else "failing") + ("  " + ", ".join(facts) if facts else "")
+
+
 def details(status: dict[str, Any] | None, lang: Lang) -> list[tuple[str, str, bool]]:
     """(part, state, healthy) rows for the service dialog."""
     if status is None:
         return []
-    rows = [
-        ("running", "yes" if status.get("running") else "no", bool(status.get("running"))),
-    ]
-    for key in ("pid", "prefect_api_url"):
+    running = bool(status.get("running"))
+    rows = [("running", "yes" if running else "no", running)]
+    if "responsive" in status:
+        rows.append(("responsive", "yes" if status["responsive"] else "no",
+                     bool(status["responsive"])))
+    for key in ("pid", "prefect_api_url", "prefect_ui_url", "log", "last_error"):
         if status.get(key):
-            rows.append((key, str(status[key]), True))
-    for name, value in (status.get("health") or {}).items():
-        text = value if isinstance(value, str) else repr(value)
-        rows.append((name, text, _healthy(value)))
+            rows.append((key, str(status[key]), key != "last_error"))
+    for name, value in _parts(status).items():
+        rows.append((name, _describe(value), _healthy(value)))
     return rows
