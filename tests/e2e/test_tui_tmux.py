@@ -1,12 +1,13 @@
 """The installed ``refundflow`` in a real terminal: tmux starts it, types, and reads the
-screen back with ``capture-pane``. A private tmux server (``-L``) keeps the user's away."""
+screen back with ``capture-pane``. A private tmux server (its socket in a temporary folder)
+keeps the user's own tmux out, and goes away with the test."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ class Terminal:
         self.socket, self.session = socket, session
 
     def tmux(self, *args: str) -> str:
-        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
+        done = subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True,
                               text=True, timeout=20)
         return done.stdout
 
@@ -59,7 +60,8 @@ class Terminal:
 
 @pytest.fixture
 def terminal(cli: Any) -> Iterator[Callable[..., Terminal]]:
-    socket = f"rf-test-{uuid.uuid4().hex[:8]}"
+    folder = Path(tempfile.mkdtemp(prefix="rf-tmux-"))  # short: a socket path has a limit
+    socket = str(folder / "sock")
     started: list[Terminal] = []
 
     def start(width: int = 100, height: int = 30, **env: str) -> Terminal:
@@ -69,7 +71,7 @@ def terminal(cli: Any) -> Iterator[Callable[..., Terminal]]:
         environment = {**inherited, "TERM": "xterm-256color", "REFUNDFLOW_TUI_SERVICE": "off",
                        **env}
         command = ["env", "-i", *(f"{k}={v}" for k, v in environment.items()), REFUNDFLOW]
-        subprocess.run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s",
+        subprocess.run(["tmux", "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s",
                         session, "-x", str(width), "-y", str(height), *command],
                        check=True, timeout=20)
         term = Terminal(socket, session)
@@ -77,7 +79,8 @@ def terminal(cli: Any) -> Iterator[Callable[..., Terminal]]:
         return term
 
     yield start
-    subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=20)
+    subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True, timeout=20)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_the_installed_app_in_a_real_terminal(cli: Any, terminal: Any) -> None:
