@@ -330,6 +330,7 @@ class CaseRun:
     seen_events: int | None = None
     generation: int = 0
     run_updated_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 class RunBook(abc.ABC):

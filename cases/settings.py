@@ -119,9 +119,9 @@ class Settings(BaseSettings):
     prefect_deployment: str = "refundflow"
     """Name of the Prefect deployments (``refund-case/<name>`` …): one per case database."""
 
-    runner_limit: int = Field(default=8, ge=1, le=64)
-    """Case flow runs the runner carries out at once. A run spends most of its time waiting
-    for the Prefect API, so 8 keeps 2 cores busy without piling up memory."""
+    runner_limit: int = Field(default=4, ge=1, le=64)
+    """Flow runs the runner carries out at once. A run mostly waits for the Prefect API, so
+    4 keep 2 cores busy (runner + server); more only queue up on the server's database."""
 
     runner_mode: Literal["inprocess", "subprocess"] = "inprocess"
     """How the runner carries out a flow run: ``inprocess`` (async, in the runner's own

@@ -77,6 +77,14 @@ class Child:
             self.restarts += 1
             self.start()
 
+    def restart(self, why: str) -> None:
+        """Stop a child that is alive but useless (hung) and start it again."""
+        log.warning("%s: %s; restarting it", self.name, why)
+        self.stop()
+        self.stopping = False
+        self.restarts += 1
+        self.start()
+
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM to the child's group, SIGKILL after ``timeout`` seconds."""
         self.stopping = True

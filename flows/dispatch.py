@@ -169,7 +169,8 @@ class Dispatcher:
             await self.deployment_id(),
             parameters={"case_id": row.ref},
             name=row.ref if generation == 1 else f"{row.ref} ({generation})",
-            idempotency_key=stages.idempotency_key(row.ref, generation),
+            idempotency_key=stages.idempotency_key(row.ref, generation, self.deployment,
+                                                   row.created_at),
         )
         await asyncio.to_thread(self.runs.started, row.ref, generation, str(run.id),
                                 f"refund-case/{self.deployment}", now)
@@ -253,7 +254,7 @@ class Dispatcher:
             return
         log.warning("%s: %s; creating a new run", row.ref, why)
         fresh = CaseRun(row.ref, row.stage, row.event_count, row.updated_at, None, "starting",
-                        None, claimed, self.ctx.clock.now())
+                        None, claimed, self.ctx.clock.now(), row.created_at)
         await self.start(fresh)
         self.counts["replaced"] += 1
 

@@ -36,6 +36,8 @@ log = logging.getLogger("refundflow.service")
 
 RECONCILE_EVERY = 300.0
 FULL_RECONCILE_EVERY = 3600.0
+HUNG_AFTER = 120.0
+"""Seconds a running local server may leave its API unanswered before it is restarted."""
 
 
 class Orchestra:
@@ -59,7 +61,7 @@ class Orchestra:
         if settings.database_url:
             child_env["REFUNDFLOW_DATABASE_URL"] = settings.database_url
         self.server = None if external else Child(
-            "server", [sys.executable, "-m", "prefect", "server", "start", "--host",
+            "server", [sys.executable, "-m", "flows.prefect_server", "start", "--host",
                        "127.0.0.1", "--port", env["PREFECT_SERVER_API_PORT"]],
             child_env, files.logs / "prefect-server.log", files.home,
         )
@@ -68,6 +70,7 @@ class Orchestra:
             files.logs / "runner.log", files.home,
         ) if settings.serve else None
         self.api_ok = False
+        self._answered_at = time.monotonic()
         self.last_error: str | None = None
         self._inbox: list[CaseRun] = []
         self._lock = threading.Lock()
@@ -95,6 +98,12 @@ class Orchestra:
     def supervise(self) -> None:
         """Check the API and keep the children alive (called every 2 s)."""
         self.api_ok = _healthy(self.api_url)
+        now = time.monotonic()
+        if self.api_ok or self.server is None or not self.server.alive:
+            self._answered_at = now
+        elif now - self._answered_at > HUNG_AFTER:
+            self.server.restart(f"its API has not answered for {HUNG_AFTER:.0f} s")
+            self._answered_at = now
         if self.server is not None:
             self.server.poll()
         if self.runner is not None:

@@ -211,15 +211,19 @@ def last_wait_key(used: set[str] | None) -> str | None:
     return max(ordered)[2] if ordered else None
 
 
-def idempotency_key(ref: str, generation: int) -> str:
-    """The key the service creates a case's run with: one run per case and generation."""
-    return f"{ref}/{generation}"
+def idempotency_key(ref: str, generation: int, deployment: str,
+                    created_at: datetime | None) -> str:
+    """The key a case's run is created with: one run per case and generation, whoever
+    creates it. The deployment and the case's creation time keep apart the cases of two
+    databases that share a Prefect server, and a database started afresh."""
+    born = int(created_at.timestamp() * 1_000_000) if created_at else 0
+    return f"{ref}/{generation}/{deployment}/{born}"
 
 
 def generation_of(key: str | None, ref: str) -> int | None:
     """The generation a run was created for by the service (None: created otherwise)."""
-    head, _, tail = (key or "").rpartition("/")
-    return int(tail) if head == ref and tail.isdigit() else None
+    parts = (key or "").split("/")
+    return int(parts[1]) if len(parts) > 1 and parts[0] == ref and parts[1].isdigit() else None
 
 
 def is_final(case: Case) -> bool:

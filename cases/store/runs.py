@@ -42,6 +42,7 @@ def _query() -> Select[Any]:
         r.seen_events,
         r.generation,
         r.updated_at.label("run_updated_at"),
+        c.created_at,
     ).select_from(orm.cases.outerjoin(orm.case_runs, r.case_ref == c.ref))
 
 
@@ -56,6 +57,7 @@ def _row(row: Any) -> CaseRun:
         seen_events=row.seen_events,
         generation=row.generation or 0,
         run_updated_at=row.run_updated_at,
+        created_at=row.created_at,
     )
 
 
@@ -100,15 +102,13 @@ class SqlRunBook(RunBook):
             if generation == 0:
                 values = {"case_ref": ref, "state": "starting", "updated_at": now,
                           "generation": 1}
-                result: Any = conn.execute(_insert_ignore(conn.dialect.name, orm.case_runs)
-                                           .values(**values))
-            else:
-                result = conn.execute(
-                    update(orm.case_runs)
-                    .where(r.case_ref == ref, r.generation == generation)
-                    .values(generation=generation + 1, state="starting", flow_run_id=None,
-                            seen_events=None, updated_at=now)
-                )
+                return 1 if _inserted(conn, orm.case_runs, values) else None
+            result = conn.execute(
+                update(orm.case_runs)
+                .where(r.case_ref == ref, r.generation == generation)
+                .values(generation=generation + 1, state="starting", flow_run_id=None,
+                        seen_events=None, updated_at=now)
+            )
         return generation + 1 if result.rowcount == 1 else None
 
     def started(self, ref: str, generation: int, flow_run_id: str, deployment: str,
@@ -127,13 +127,9 @@ class SqlRunBook(RunBook):
         r = orm.case_runs.c
         with self.engine.begin() as conn:
             if generation is None:
-                inserted = conn.execute(
-                    _insert_ignore(conn.dialect.name, orm.case_runs).values(
-                        case_ref=ref, flow_run_id=flow_run_id, state="running", generation=1,
-                        updated_at=now,
-                    )
-                ).rowcount
-                if inserted == 1:
+                values = {"case_ref": ref, "flow_run_id": flow_run_id, "state": "running",
+                          "generation": 1, "updated_at": now}
+                if _inserted(conn, orm.case_runs, values):
                     return True
                 owner = r.flow_run_id == flow_run_id
             else:
@@ -188,6 +184,14 @@ class SqlRunBook(RunBook):
         with self.engine.connect() as conn:
             rows = conn.execute(select(w.step, w.result).where(w.case_ref == ref))
             return {step: result for step, result in rows}
+
+
+def _inserted(conn: Any, table: Any, values: dict[str, Any]) -> bool:
+    """INSERT unless the primary key exists; whether a row was inserted (RETURNING: the
+    row count of INSERT … ON CONFLICT DO NOTHING is not reliable on every driver)."""
+    key = list(table.primary_key.columns)[0]
+    statement = _insert_ignore(conn.dialect.name, table).values(**values).returning(key)
+    return conn.execute(statement).first() is not None
 
 
 def _insert_ignore(dialect: str, table: Any) -> Any:
