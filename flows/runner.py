@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("refundflow.runner")
 
-GRACE = 20.0
+GRACE = 10.0
 """Seconds the runner lets its flow runs finish when asked to stop."""
 
 

@@ -189,10 +189,17 @@ class Service:
                 )
             self._armed_for = due
         if self._refresh is not None:
-            try:
-                self._refresh(self.scheduler, self.ctx)
-            except Exception as exc:
-                self._error("refreshing the reminders", exc)
+            # Re-planning the reminders reads every open deadline: a job of its own (pending
+            # ones merge into one), so the deadline thread never waits for it.
+            self.scheduler.add_job(self._refresh_reminders, id="refresh-reminders",
+                                   replace_existing=True)
+
+    def _refresh_reminders(self) -> None:
+        assert self._refresh is not None
+        try:
+            self._refresh(self.scheduler, self.ctx)
+        except Exception as exc:
+            self._error("refreshing the reminders", exc)
 
     # ------------------------------------------------------------------ event pump
     def pump(self) -> list[CaseRun]:

@@ -171,6 +171,9 @@ def test_a_case_escalates_on_its_own_and_its_flow_run_does_the_work(
     report = service.status()
     assert report["prefect_api_url"] == prefect_api
     assert report["parts"]["server"]["external"] and report["parts"]["runner"]["ok"]
+    checks = json.loads(service("doctor", "--json", check=False).stdout)
+    levels = {c["check"]: c["level"] for c in checks}
+    assert levels["service"] == levels["prefect"] == levels["database"] == "ok", checks
 
 
 @SQLITE_ONLY

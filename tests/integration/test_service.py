@@ -139,6 +139,19 @@ def test_start_status_stop_and_one_service_per_home(
     assert "not running" in service("service", "stop").stdout
 
 
+def test_doctor_says_what_to_fix(
+    home: Path, db_url: str, services_started: Callable[..., Service],
+) -> None:
+    service = Service(home, db_url)
+    first = {c["check"]: c for c in json.loads(service("doctor", "--json", check=False).stdout)}
+    assert first["home"]["level"] == first["database"]["level"] == "ok"
+    assert first["service"]["level"] == "warn" and "service start" in first["service"]["fix"]
+    services_started()
+    again = {c["check"]: c for c in json.loads(service("doctor", "--json", check=False).stdout)}
+    assert again["service"]["level"] == "ok"
+    assert "holidays" in again and again["holidays"]["said"].startswith("official holiday data")
+
+
 def test_a_deadline_is_handled_within_a_second_of_falling_due(
     real_ctx: Context, services_started: Callable[..., Service],
 ) -> None:
