@@ -22,6 +22,7 @@ from cases.store.uow import SqlUnitOfWork, session_factory
 
 if TYPE_CHECKING:
     from cases.planning import Ladder, Planner
+    from cases.provinces import Province, ProvinceTable
 
 
 @dataclass
@@ -64,6 +65,17 @@ class Context:
         from cases.planning import Ladder
 
         return Ladder()
+
+    @cached_property
+    def provinces(self) -> ProvinceTable:
+        """The province figures: the built-in table and ``provinces.toml`` in the home."""
+        from cases.provinces import ProvinceTable
+
+        return ProvinceTable.load(self.settings.home / "provinces.toml")
+
+    def province_for(self, stored: str | None, given: str | None = None) -> Province | None:
+        """``given`` (an option), else the case's province, else ``REFUNDFLOW_PROVINCE``."""
+        return self.provinces.resolve(given, stored, self.settings.province)
 
     @cached_property
     def files(self) -> EvidenceFiles:

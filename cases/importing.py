@@ -7,8 +7,8 @@ Columns (English or Chinese headers): ``platform/平台``, ``order/订单号``,
 ``product/商品``, ``amount/金额``, ``currency/币种`` (CNY), ``channel/支付方式``,
 ``reason/退款原因``, ``paid_at/付款时间``, and optional ``merchant/商家``, ``zone/时区``,
 ``note/备注``, ``usage/使用情况``, ``assignee/负责人``, ``submitted_at/提交时间``,
-``refund_no/退款编号``. A ``record`` column (written by ``export --format csv``) carries
-the whole case back, timeline and deadlines included.
+``refund_no/退款编号``, ``province/省份``. A ``record`` column (written by ``export --format
+csv``) carries the whole case back, timeline and deadlines included.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ COLUMNS = (
     "assignee",
     "submitted_at",
     "refund_no",
+    "province",
 )
 ALIASES = {
     "平台": "platform",
@@ -73,6 +74,7 @@ ALIASES = {
     "负责人": "assignee",
     "提交时间": "submitted_at",
     "退款编号": "refund_no",
+    "省份": "province",
 }
 
 
@@ -278,6 +280,7 @@ def parse_new(row: dict[str, Any], default_zone: str) -> NewCase:
         assignee=get("assignee"),
         submitted_at=None if submitted is None else parse_time(submitted, zone)[0],
         refund_no=get("refund_no"),
+        province=get("province"),
     )
 
 

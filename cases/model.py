@@ -251,6 +251,7 @@ class Case:
         usage: str | None = None,
         assignee: str | None = None,
         rule_overrides: dict[str, str] | None = None,
+        province: str | None = None,
     ) -> None:
         self.ref = ref
         self.platform = platform
@@ -269,6 +270,7 @@ class Case:
         self.usage = usage
         self.assignee = assignee
         self.rule_overrides: dict[str, str] = dict(rule_overrides or {})
+        self.province = province  # the user's, as named in the province table (None: unknown)
         self.stage = Stage.DRAFT
         self.rung: str | None = None
         self.outcome: str | None = None
@@ -400,6 +402,17 @@ class Case:
             },
             actor,
         )
+
+    def set_province(
+        self, province: str | None, now: datetime, actor: str | None = None
+    ) -> Event | None:
+        """Record the user's province (the police threshold and the small-claims cap depend
+        on it) on the timeline; ``None`` when it is already the one given."""
+        if province == self.province:
+            return None
+        data = {"province": province, "was": self.province}
+        self.province = province
+        return self.append_event(EventKind.PROVINCE_CHANGED, now, now, data, actor)
 
     def append_event(
         self,

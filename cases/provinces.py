@@ -68,13 +68,40 @@ class ProvinceTable:
         for province in self.provinces.values():
             if wanted in (_bare(province.name), province.en.strip().lower()):
                 return province
-        known = "、".join(sorted(self.provinces)) or "-"
         raise InvalidInput(Text(
-            "省份表中没有“{name}”（已有：{known}）。可在 $REFUNDFLOW_HOME/provinces.toml 中添加，"
-            "格式见 cases/data/provinces.toml。",
-            "No figures for the province '{name}' (known: {known}). Add it in "
-            "$REFUNDFLOW_HOME/provinces.toml, laid out like cases/data/provinces.toml.",
-        ).format(name=name, known=known))
+            "省份表中没有“{name}”（可用：{known}；用 refundflow provinces 查看各省数据）。"
+            "可在 $REFUNDFLOW_HOME/provinces.toml 中添加，格式见 cases/data/provinces.toml。",
+            "No figures for the province '{name}' (known: {known}; see them with `refundflow "
+            "provinces`). Add it in $REFUNDFLOW_HOME/provinces.toml, laid out like "
+            "cases/data/provinces.toml.",
+        ).format(name=name.strip(), known=self.known()))
+
+    def known(self) -> Text:
+        """The names the table accepts, Chinese in Chinese text and English in English."""
+        ordered = sorted(self.provinces.values(), key=lambda p: p.en)
+        return Text("、".join(p.name for p in ordered) or "-",
+                    ", ".join(p.en for p in ordered) or "-")
+
+    def resolve(self, given: str | None, stored: str | None = None,
+                default: str | None = None) -> Province | None:
+        """The province whose figures apply to a case: the one given for this command, else
+        the case's own, else the ``REFUNDFLOW_PROVINCE`` default, else none."""
+        sources = (
+            (given, None),
+            (stored, Text("案件记录的省份：", "the case's province: ")),
+            (default, Text("REFUNDFLOW_PROVINCE 设置有误：", "bad setting REFUNDFLOW_PROVINCE: ")),
+        )
+        for name, where in sources:
+            if not name or not name.strip():
+                continue
+            try:
+                return self.find(name)
+            except InvalidInput as exc:
+                if where is None:
+                    raise
+                raise InvalidInput(Text("{where}{err}", "{where}{err}").format(
+                    where=where, err=exc.text)) from None
+        return None
 
 
 def _bare(name: str) -> str:

@@ -55,6 +55,7 @@ def case_record(case: Case, lang: Lang = "en", now: datetime | None = None) -> d
         "refunded": str(case.refunded),
         "outstanding": str(case.outstanding()),
         "assignee": case.assignee,
+        "province": case.province,
         "note": case.note,
         "usage": case.usage,
         "rule_overrides": dict(case.rule_overrides),
@@ -139,7 +140,7 @@ def _restore(r: dict[str, Any]) -> Case:
         reason=Reason(r["reason"]), paid_at=datetime.fromisoformat(r["paid_at"]), zone=r["zone"],
         created_at=datetime.fromisoformat(r["created_at"]), merchant=r.get("merchant"),
         note=r.get("note"), usage=r.get("usage"), assignee=r.get("assignee"),
-        rule_overrides=r.get("rule_overrides") or {},
+        rule_overrides=r.get("rule_overrides") or {}, province=r.get("province"),
     )
     case.updated_at = datetime.fromisoformat(r["updated_at"])
     case.stage = Stage(r["stage"])

@@ -22,6 +22,7 @@ from cases.integrity import Verification, verify
 from cases.model import Case, DeadlinePlanner, EventInput, Evidence, RungGuide
 from cases.outbox import Notice, NoticeKind, deadline_key
 from cases.ports import CaseRepository, CaseSummary, Clock, EvidenceFiles, UnitOfWork
+from cases.provinces import ProvinceTable
 from cases.rules import RuleBook
 from cases.vocabulary import (
     Channel,
@@ -77,6 +78,9 @@ class Deps(Protocol):
     @property
     def files(self) -> EvidenceFiles: ...
 
+    @property
+    def provinces(self) -> ProvinceTable: ...
+
 
 @dataclass(frozen=True)
 class NewCase:
@@ -96,6 +100,7 @@ class NewCase:
     rule_overrides: dict[str, str] = field(default_factory=dict)
     submitted_at: datetime | None = None
     refund_no: str | None = None
+    province: str | None = None
 
 
 def add_case(deps: Deps, new: NewCase, *, force: bool = False, actor: str | None = None) -> Case:
@@ -227,6 +232,18 @@ def override_rule(
     return case
 
 
+@retried
+def set_province(deps: Deps, ref: str, name: str | None, *, actor: str | None = None) -> Case:
+    """Set, change or clear (``None`` or blank) the user's province for one case, on the
+    timeline; a name the province table does not know is refused with the ones it does."""
+    province = _province_name(deps, name)
+    with deps.uow() as uow:
+        case = _get(uow.cases, ref)
+        if case.set_province(province, deps.clock.now(), actor) is not None:
+            uow.commit()
+    return case
+
+
 @dataclass(frozen=True)
 class Handled:
     """One deadline found overdue and acted on: what it was and what followed."""
@@ -330,6 +347,7 @@ def _build(deps: Deps, new: NewCase, ref: str, now: datetime, actor: str | None)
         usage=new.usage,
         assignee=new.assignee,
         rule_overrides=new.rule_overrides,
+        province=_province_name(deps, new.province),
     )
     if new.paid_at > now:
         raise InvalidInput(
@@ -352,6 +370,8 @@ def _build(deps: Deps, new: NewCase, ref: str, now: datetime, actor: str | None)
         "paid_at": new.paid_at.isoformat(),
         "merchant": new.merchant,
     }
+    if case.province:
+        snapshot["province"] = case.province
     case.append_event(EventKind.CREATED, now, now, snapshot, actor)
     case.open_first_deadlines(deps.planner, now)
     if new.submitted_at is None:
@@ -365,6 +385,13 @@ def _build(deps: Deps, new: NewCase, ref: str, now: datetime, actor: str | None)
             actor,
         )
     return case
+
+
+def _province_name(deps: Deps, name: str | None) -> str | None:
+    """The table's own name for a province typed as 江苏, 江苏省 or Jiangsu (None: none)."""
+    if name is None or not name.strip():
+        return None
+    return deps.provinces.find(name).name
 
 
 def _kind_for(key: str) -> DeadlineKind:

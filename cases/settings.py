@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     lang: Literal["zh", "en"] = Field(default_factory=default_lang)
     """Language of messages: ``zh`` or ``en``."""
 
+    province: str | None = None
+    """Your province (e.g. ``江苏`` or ``Jiangsu``), for cases that have none of their own: the
+    ladder, letters and dossiers use its police threshold and small-claims cap."""
+
     actor: str | None = None
     """Who records events (shown on the timeline; useful for teams). Default: the login name."""
 

@@ -95,6 +95,7 @@ class EventKind(Labeled):
     CREATED = "created"
     EVIDENCE_ADDED = "evidence_added"
     RULE_CHANGED = "rule_changed"
+    PROVINCE_CHANGED = "province_changed"
     DEADLINE_MISSED = "deadline_missed"
 
 
@@ -173,6 +174,7 @@ _LABELS: list[dict[Labeled, Text]] = [
         EventKind.CREATED: Text("建立案件", "case created"),
         EventKind.EVIDENCE_ADDED: Text("添加证据", "evidence added"),
         EventKind.RULE_CHANGED: Text("修改期限规则", "deadline rule changed"),
+        EventKind.PROVINCE_CHANGED: Text("修改所在省份", "province changed"),
         EventKind.DEADLINE_MISSED: Text("期限已过", "deadline missed"),
     },
     {

@@ -24,8 +24,10 @@ from cases.integrity import Verification
 from cases.ladder import rung
 from cases.model import Case
 from cases.ports import EvidenceFiles
+from cases.provinces import Province
 from cases.records import case_record
-from notifications.letters import Letter, environment, evidence_entries, local
+from notifications.guide import province_notes
+from notifications.letters import Letter, environment, evidence_entries, local, render_letter
 
 FORMAT = "refundflow.dossier/1"
 
@@ -46,7 +48,9 @@ LABELS: dict[str, Text] = {
     "refund_no": Text("退款编号", "Refund no."), "product": Text("商品", "Product"),
     "amount": Text("金额", "Amount"), "paid_at": Text("付款时间", "Paid at"),
     "reason": Text("退款原因", "Reason"), "stage": Text("阶段", "Stage"),
-    "zone": Text("时区", "Time zone"),
+    "zone": Text("时区", "Time zone"), "province": Text("所在省份", "Province"),
+    "province_figures": Text("省份数据（诈骗罪立案标准、小额诉讼上限）",
+                             "Province figures (fraud threshold, small-claims cap)"),
     "letter": Text("当前阶段的信函", "Letter for the current rung"),
     "rung": Text("维权阶梯", "Rung"), "file": Text("文件", "File"),
     "evidence": Text("证据清单（购买凭证 → 宣传承诺 → 问题证明 → 沟通记录）",
@@ -83,6 +87,12 @@ LABELS: dict[str, Text] = {
 class Dossier:
     data: bytes
     manifest: dict[str, Any]
+    verification: Verification
+
+    @property
+    def evidence_count(self) -> int:
+        """Evidence files inside the zip (a missing file is listed but not shipped)."""
+        return len([x for x in self.manifest["evidence"] if x["sha256"]])
 
 
 def _sha(data: bytes) -> str:
@@ -95,8 +105,23 @@ def _timeline(case: Case) -> dict[str, Any]:
             "zone": case.zone, "events": record["events"]}
 
 
+def make_dossier(ctx: Any, ref: str, lang: Lang, *, rung_key: str | None = None,
+                 usage: str | None = None, province: str | None = None) -> Dossier:
+    """Read the case, write its letter, verify it and build the zip (``refundflow dossier``
+    and the terminal app's ``d``). ``province`` overrides the case's own and the default."""
+    from cases.services import get_case, verify_case
+
+    case = get_case(ctx, ref)
+    now = ctx.clock.now()
+    letter = render_letter(case, rung_key, lang, now, ctx.planner, usage)
+    verification = verify_case(ctx, case.ref)
+    figures = ctx.province_for(case.province, province)
+    return build_dossier(case, letter, verification, ctx.files, lang, now, figures)
+
+
 def build_dossier(case: Case, letter: Letter, verification: Verification,
-                  files: EvidenceFiles, lang: Lang, now: datetime) -> Dossier:
+                  files: EvidenceFiles, lang: Lang, now: datetime,
+                  province: Province | None = None) -> Dossier:
     """The zip as bytes, with the manifest it carries (paths relative to the archive)."""
     def r(text: Text) -> str:
         return text.render(lang)
@@ -136,7 +161,9 @@ def build_dossier(case: Case, letter: Letter, verification: Verification,
             ("order", case.order_no), ("refund_no", case.refund_no or "-"),
             ("product", case.product), ("amount", format_money(case.amount, case.currency)),
             ("paid_at", local(case.paid_at, case)), ("reason", case.reason.label(lang)),
-            ("stage", case.stage.label(lang)), ("zone", case.zone))],
+            ("stage", case.stage.label(lang)), ("zone", case.zone),
+            ("province", r(province.label()) if province else "-"))],
+        "province_notes": [r(n) for n in province_notes(province, now)],
         "letter_path": letter_path, "rung": r(rung(letter.rung.key).name),
         "evidence": evidence_rows,
         "checks": [{"what": r(c.need.what), "kind": c.need.kind.label(lang),
@@ -154,6 +181,7 @@ def build_dossier(case: Case, letter: Letter, verification: Verification,
     manifest = {
         "format": FORMAT, "ref": case.ref, "lang": lang, "rung": letter.rung.key,
         "generated_at": stamp.isoformat(), "zone": case.zone, "head_hash": case.head_hash,
+        "province": province.name if province else None,
         "verification": {"ok": verification.ok, "events": verification.events,
                          "files": verification.files, "problems": problems,
                          "problems_en": [p.render("en") for p in verification.problems]},
@@ -162,7 +190,7 @@ def build_dossier(case: Case, letter: Letter, verification: Verification,
         "evidence": evidence_rows,
     }
     blobs.append(("manifest.json", _json(manifest)))
-    return Dossier(_zip(blobs, stamp), manifest)
+    return Dossier(_zip(blobs, stamp), manifest, verification)
 
 
 def _json(value: Any) -> bytes:

@@ -80,6 +80,14 @@ def limits_for(province: Province | None) -> ladder.TrapLimits:
     return ladder.TrapLimits(small_claims_cap=cap.amount if cap else None)
 
 
+def rung_traps(case: Case, rung_key: str, now: datetime, *, live_applications: int = 0,
+               province: Province | None = None) -> list[ladder.Trap]:
+    """One rung's traps as the ladder shows them, the province's figures included."""
+    facts = local_facts(case, live_applications, province)
+    found = ladder.traps(rung_key, facts, now, limits_for(province))
+    return _province_traps(found, case, province, now)
+
+
 def limitation_end(case: Case, years: int = 3) -> datetime:
     """24:00 of the same day ``years`` on from when the harm was known (Civil Code Arts.
     188, 201-203), in the case's zone; harm is taken as known at payment, as the ladder does."""
@@ -155,7 +163,6 @@ def ladder_view(case: Case, now: datetime, planner: DeadlinePlanner, *,
                 live_applications: int = 0, province: Province | None = None) -> LadderView:
     """Every rung for this case: status, earliest and last safe date, traps, evidence check."""
     facts = local_facts(case, live_applications, province)
-    limits = limits_for(province)
     current = ladder.rung(rung_to_act_on(case))
     upcoming = ladder.next_rung(current.key, facts)
     filed = _filed(case)
@@ -174,9 +181,9 @@ def ladder_view(case: Case, now: datetime, planner: DeadlinePlanner, *,
             rows.append(RungRow(step, "done", at, why, None, None))
             continue
         last, last_why = _last_safe(step.key, case)
-        found = [t for t in ladder.traps(step.key, facts, now, limits)
+        found = [t for t in rung_traps(case, step.key, now, province=province,
+                                       live_applications=live_applications)
                  if t.key != "multiple_applications"]
-        found = _province_traps(found, case, province, now)
         checks = checklist(case, step.key)
         if step.key == current.key:
             due = answer_by(case, step.key, now, planner)
@@ -195,7 +202,7 @@ def ladder_view(case: Case, now: datetime, planner: DeadlinePlanner, *,
         cursor = planner.plan(case, DeadlineKind.RUNG, step.clock_key, start,
                               rung=step.key).due_at
     return LadderView(case, current.key, upcoming.key if upcoming else None, rows,
-                      _warnings(facts, now), _province_notes(province, now))
+                      _warnings(facts, now), province_notes(province, now))
 
 
 def _warnings(facts: ladder.LadderFacts, now: datetime) -> list[Text]:
@@ -206,7 +213,8 @@ def _warnings(facts: ladder.LadderFacts, now: datetime) -> list[Text]:
     return found
 
 
-def _province_notes(province: Province | None, now: datetime) -> list[Text]:
+def province_notes(province: Province | None, now: datetime) -> list[Text]:
+    """Each figure known for the province, with its source, year and whether it is checked."""
     if province is None:
         return []
     notes = []

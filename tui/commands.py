@@ -62,6 +62,7 @@ def case() -> None:
 @click.option("--note")
 @click.option("--usage", help="How much was used, e.g. '10/30 days' or '1/5 benefits'.")
 @click.option("--assignee", help="Who handles the case (teams).")
+@click.option("--province", help="Your province, e.g. 江苏 or Jiangsu (see refundflow provinces).")
 @click.option("--rule", "rules", multiple=True, help="Override a deadline: KEY=DURATION.")
 @click.option("--force", is_flag=True, help="Add even if the order has a live application.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new case as JSON.")
@@ -91,6 +92,7 @@ def case_add(**opts: Any) -> None:
         usage=_usage(opts["usage"]),
         assignee=opts["assignee"],
         rule_overrides=overrides,
+        province=opts["province"],
     )
     created = add_case(ctx, new, force=opts["force"], actor=ctx.settings.who)
     notes = [_assumed("--paid-at", zone_name, ctx.lang)] if assumed else []
@@ -251,6 +253,25 @@ def case_rule(ref: str, key: str, duration: str, as_json: bool) -> None:
 
     ctx = _ctx()
     updated = override_rule(ctx, ref, key, str(Duration.parse(duration)), actor=ctx.settings.who)
+    _show_case(ctx, updated, as_json, [])
+
+
+@case.command("set")
+@click.argument("ref")
+@click.option("--province", help='Your province, e.g. 江苏 or Jiangsu; "" clears it.')
+@click.option("--json", "as_json", is_flag=True)
+@friendly
+def case_set(ref: str, province: str | None, as_json: bool) -> None:
+    """Change a case's details (for now its province); the change goes on the timeline."""
+    from cases.services import set_province
+
+    ctx = _ctx()
+    if province is None:
+        raise InvalidInput(Text(
+            "没有要修改的内容：请给出 --province 省份（\"\" 表示清除）。",
+            'nothing to change: give --province P ("" clears it).',
+        ))
+    updated = set_province(ctx, ref, province, actor=ctx.settings.who)
     _show_case(ctx, updated, as_json, [])
 
 

@@ -55,6 +55,13 @@ UI: dict[str, Text] = {
     "saved.event": Text("{ref}：已记录“{what}”", "{ref}: recorded {what}"),
     "saved.evidence": Text("{ref}：已添加证据 {name}", "{ref}: evidence {name} added"),
     "saved.import": Text("已导入 {n} 个案件", "imported {n} cases"),
+    "saved.dossier": Text("{ref}：证据材料包已写入 {path}（证据 {n} 份）",
+                          "{ref}: dossier written to {path} ({n} evidence files)"),
+    "dossier.broken": Text(
+        "警告：{ref} 的完整性检查未通过，材料包首页已注明；请先核实再提交。",
+        "warning: {ref} failed the integrity check; the dossier says so on its first page. "
+        "Check it before you hand it over.",
+    ),
     "lang.switched": Text("界面语言：中文", "language: English"),
     "nocase": Text("请先选中一个案件", "select a case first"),
     # case page
@@ -63,7 +70,8 @@ UI: dict[str, Text] = {
     "case.next": Text("下一步", "Next step"),
     "case.next.send": Text("发送：{send}", "Send: {send}"),
     "case.next.due": Text("答复期限：{due}", "Answer by: {due}"),
-    "case.next.letter": Text("按 l 查看要发送的信函", "Press l for the letter to send"),
+    "case.next.letter": Text("按 l 查看要发送的信函，按 d 生成证据材料包",
+                             "Press l for the letter to send, d for the evidence dossier"),
     "case.have": Text("已有 {n} 份", "{n} on file"),
     "case.missing": Text("缺少", "missing"),
     "case.loading": Text("正在读取 {ref}…", "reading {ref}…"),
@@ -100,6 +108,12 @@ UI: dict[str, Text] = {
     "import.title": Text("导入案件", "Import cases"),
     "filters.title": Text("筛选", "Filters"),
     "letter.title": Text("{ref}：{rung} 信函", "{ref}: letter for {rung}"),
+    "dossier.title": Text("{ref}：生成证据材料包", "{ref}: evidence dossier"),
+    "dossier.hint": Text(
+        "一个 zip：信函、按顺序排列的证据及其哈希、时间线和索引，与 refundflow dossier 相同。",
+        "One zip with the letter, the evidence in order with its hashes, the timeline and an "
+        "index, as `refundflow dossier` writes it.",
+    ),
     "help.title": Text("按键", "Keys"),
     "help.palette": Text(
         "Ctrl+P 打开命令面板：输入“案件”“视图”“筛选”可找到全部操作。",
@@ -129,6 +143,8 @@ UI: dict[str, Text] = {
     "field.stage": Text("阶段", "Stage"),
     "field.overdue": Text("仅显示已逾期", "Only overdue"),
     "field.file": Text("CSV 或 JSON 文件", "CSV or JSON file"),
+    "field.save_to": Text("保存到", "Save to"),
+    "field.dossier_lang": Text("材料包语言", "Language"),
     "path.missing": Text("找不到文件 {path}", "no file at {path}"),
     "path.folder": Text("{path} 是文件夹，请选择一个文件", "{path} is a folder; choose a file"),
     "choose": Text("请选择", "choose one"),
@@ -172,6 +188,7 @@ KEYS: dict[str, Text] = {
     "case.event": Text("记录", "Record"),
     "case.evidence": Text("证据", "Evidence"),
     "case.letter": Text("信函", "Letter"),
+    "case.dossier": Text("材料包", "Dossier"),
     # dialogs
     "dialog.close": Text("关闭", "Close"),
     "dialog.save": Text("保存", "Save"),

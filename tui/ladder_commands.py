@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from datetime import datetime
@@ -15,6 +14,7 @@ import click
 from cases.i18n import InvalidInput, Lang, Text
 from cases.ladder import Trap
 from tui.cli import _ctx, cli, emit_json, friendly, print_rich
+from tui.files import write_atomically
 
 
 def _lang(value: str | None) -> Lang:
@@ -39,30 +39,13 @@ def _live_others(ctx: Any, case: Any) -> int:
     return len([ref for ref in refs if ref != case.ref])
 
 
-def _province(ctx: Any, name: str | None) -> Any:
-    if not name:
-        return None
-    from cases.provinces import ProvinceTable
-
-    return ProvinceTable.load(ctx.settings.home / "provinces.toml").find(name)
+def _province(ctx: Any, case: Any, given: str | None) -> Any:
+    """``--province``, else the case's own, else ``REFUNDFLOW_PROVINCE`` (None: none)."""
+    return ctx.province_for(case.province, given)
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write through a temporary file so a failed write never leaves half a file."""
-    if not path.parent.is_dir():
-        raise InvalidInput(Text(
-            "目录 {dir} 不存在：请先创建，或换一个输出路径。",
-            "The folder {dir} does not exist: create it or choose another output path.",
-        ).format(dir=str(path.parent)))
-    temp = path.with_name(f".{path.name}.part")
-    try:
-        temp.write_bytes(data)
-        os.replace(temp, path)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise InvalidInput(Text("无法写入 {path}：{err}", "Cannot write {path}: {err}").format(
-            path=str(path), err=exc.strerror or str(exc))) from None
-
+PROVINCE_HELP = ("Province for the police threshold and small-claims cap (default: the case's, "
+                 "then REFUNDFLOW_PROVINCE).")
 
 CLIPBOARD_TOOLS = (
     ("wl-copy",), ("xclip", "-selection", "clipboard"), ("xsel", "--clipboard", "--input"),
@@ -106,13 +89,13 @@ def _trap_line(trap: Trap, lang: Lang) -> str:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
 @click.option("--copy", is_flag=True, help="Copy the letter to the clipboard.")
 @click.option("--usage", help="Usage for a pro-rata claim, e.g. '10/30 days'.")
+@click.option("--province", help=PROVINCE_HELP)
 @friendly
 def letter(ref: str, rung_key: str | None, lang: str | None, output: Path | None, copy: bool,
-           usage: str | None) -> None:
+           usage: str | None, province: str | None) -> None:
     """The message or letter to send at a rung: claim, rule, evidence, amount, answer-by date."""
-    from cases.ladder import traps
     from cases.services import get_case
-    from notifications.guide import local_facts
+    from notifications.guide import rung_traps
     from notifications.letters import render_letter
 
     ctx = _ctx()
@@ -120,12 +103,13 @@ def letter(ref: str, rung_key: str | None, lang: str | None, output: Path | None
     case = get_case(ctx, ref)
     now = ctx.clock.now()
     written = render_letter(case, rung_key, letter_lang, now, ctx.planner, _usage(usage))
-    facts = local_facts(case, _live_others(ctx, case))
-    notes = [_trap_line(t, ctx.lang) for t in traps(written.rung.key, facts, now)]
+    found = rung_traps(case, written.rung.key, now, live_applications=_live_others(ctx, case),
+                       province=_province(ctx, case, province))
+    notes = [_trap_line(t, ctx.lang) for t in found]
     notes += [Text("注意：", "note: ").render(ctx.lang) + n.render(ctx.lang)
               for n in written.notes]
     if output is not None:
-        _write(output, written.text.encode("utf-8"))
+        write_atomically(output, written.text.encode("utf-8"))
         click.echo(Text("已写入 {path}", "written to {path}").format(
             path=str(output)).render(ctx.lang), err=True)
     if copy:
@@ -141,7 +125,7 @@ def letter(ref: str, rung_key: str | None, lang: str | None, output: Path | None
 @cli.command("ladder")
 @click.argument("ref", required=False)
 @click.option("--merchant", help="Draft a joint 12315 complaint for every open case against M.")
-@click.option("--province", help="Your province, for the police threshold and small-claims cap.")
+@click.option("--province", help=PROVINCE_HELP)
 @click.option("--lang", help="Language of the joint complaint: zh (default) or en.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the complaint here.")
 @click.option("--json", "as_json", is_flag=True)
@@ -167,7 +151,7 @@ def ladder_command(ref: str | None, merchant: str | None, province: str | None,
     case = get_case(ctx, ref or "")
     view = ladder_view(case, ctx.clock.now(), ctx.planner,
                        live_applications=_live_others(ctx, case),
-                       province=_province(ctx, province))
+                       province=_province(ctx, case, province))
     if as_json:
         emit_json(view_json(view, ctx.lang))
         return
@@ -241,7 +225,7 @@ def _joint(ctx: Any, merchant: str, lang: Lang, output: Path | None, as_json: bo
     now = ctx.clock.now()
     text = render_joint(cases, merchant.strip(), lang, now)
     if output is not None:
-        _write(output, text.encode("utf-8"))
+        write_atomically(output, text.encode("utf-8"))
     if as_json:
         emit_json({
             "respondent": merchant.strip(),
@@ -266,32 +250,71 @@ def _joint(ctx: Any, merchant: str, lang: Lang, output: Path | None, as_json: bo
 @click.option("--rung", "rung_key", help="Rung of the letter inside (default: the one to act on).")
 @click.option("--lang", help="Language of the letter and index: zh (default) or en.")
 @click.option("--usage", help="Usage for a pro-rata claim, e.g. '10/30 days'.")
+@click.option("--province", help=PROVINCE_HELP)
 @friendly
 def dossier(ref: str, output: Path | None, rung_key: str | None, lang: str | None,
-            usage: str | None) -> None:
+            usage: str | None, province: str | None) -> None:
     """One zip for 12315 or a lawyer: letter, evidence in order with hashes, timeline, index."""
-    from cases.services import get_case, verify_case
-    from notifications.dossier import build_dossier
-    from notifications.letters import render_letter
+    from notifications.dossier import make_dossier
 
     ctx = _ctx()
     if output is None:
         raise InvalidInput(Text("请用 -o 文件.zip 指定输出文件。",
                                 "Say where to write the dossier: -o FILE.zip."))
-    chosen = _lang(lang)
-    case = get_case(ctx, ref)
-    now = ctx.clock.now()
-    written = render_letter(case, rung_key, chosen, now, ctx.planner, _usage(usage))
-    result = verify_case(ctx, case.ref)
-    built = build_dossier(case, written, result, ctx.files, chosen, now)
-    _write(output, built.data)
+    built = make_dossier(ctx, ref, _lang(lang), rung_key=rung_key, usage=_usage(usage),
+                         province=province)
+    write_atomically(output, built.data)
     click.echo(Text("已生成 {path}：{n} 个文件，其中证据 {e} 份",
                     "wrote {path}: {n} files, {e} of them evidence").format(
         path=str(output), n=len(built.manifest["files"]) + 1,
-        e=len([x for x in built.manifest["evidence"] if x["sha256"]])).render(ctx.lang))
-    if not result.ok:
+        e=built.evidence_count).render(ctx.lang))
+    if not built.verification.ok:
         click.echo(Text("警告：完整性检查未通过，材料包首页已注明：",
                         "warning: the integrity check failed; the dossier says so on its "
                         "first page:").render(ctx.lang), err=True)
-        for problem in result.problems:
+        for problem in built.verification.problems:
             click.echo("  - " + problem.render(ctx.lang), err=True)
+
+
+@cli.command("provinces")
+@click.option("--json", "as_json", is_flag=True)
+@friendly
+def provinces(as_json: bool) -> None:
+    """The provinces refundflow has figures for (the names --province accepts), with sources."""
+    from notifications.guide import figure_source
+
+    ctx = _ctx()
+    now = ctx.clock.now()
+    table = sorted(ctx.provinces.provinces.values(), key=lambda p: p.en)
+
+    def figure(value: Any) -> Any:
+        if value is None:
+            return None
+        return {"amount": str(value.amount), "year": value.year or None,
+                "verified": value.verified, "source": figure_source(value, now).render(ctx.lang)}
+
+    rows = [{"name": p.name, "en": p.en, "fraud_threshold": figure(p.fraud_threshold),
+             "small_claims_cap": figure(p.small_claims_cap)} for p in table]
+    if as_json:
+        emit_json(rows)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    from cases.eligibility import format_money
+
+    out = Table(box=None, header_style="bold", pad_edge=False)
+    heads = (("省份", "Province"), ("英文名", "English"), ("诈骗罪“数额较大”", "Fraud threshold"),
+             ("小额诉讼上限", "Small-claims cap"), ("来源", "Source"))
+    for zh, en in heads:
+        out.add_column(zh if ctx.lang == "zh" else en, overflow="fold")
+    for p in table:
+        known = [p.fraud_threshold, p.small_claims_cap]
+        cells = ["—" if v is None else format_money(v.amount, "CNY") + ("" if v.verified else " *")
+                 for v in known]
+        sources = "\n".join(escape(figure_source(v, now).render(ctx.lang)) for v in known if v)
+        out.add_row(p.name, p.en, *cells, sources)
+    print_rich(out, Text(
+        "* 未核实：使用前请查当年的官方数字。修改或添加省份：$REFUNDFLOW_HOME/provinces.toml。",
+        "* unverified: check the current official figure before relying on it. Correct or add "
+        "a province in $REFUNDFLOW_HOME/provinces.toml.").render(ctx.lang))

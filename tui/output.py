@@ -114,6 +114,8 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
         ("退款原因" if zh else "Reason", label(case.reason, lang)),
         ("付款时间" if zh else "Paid at", f"{show_time(case.paid_at, zone)} {case.zone}"),
     ]
+    if case.province:
+        rows.append(("所在省份" if zh else "Province", case.province))
     if case.refund_no:
         rows.append(("退款编号" if zh else "Refund no.", case.refund_no))
     if case.tickets:

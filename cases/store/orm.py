@@ -64,6 +64,7 @@ cases = Table(
     Column("note", Text),
     Column("usage", String(64)),
     Column("assignee", String(200)),
+    Column("province", String(64)),
     Column("rule_overrides", JSON, nullable=False),
     Column("stage", _enum(Stage, 40), nullable=False),
     Column("rung", String(40)),

@@ -22,6 +22,7 @@ from cases.ports import (
     StoredFile,
     UnitOfWork,
 )
+from cases.provinces import ProvinceTable
 from cases.rules import RuleBook
 from cases.vocabulary import LIVE_STAGES, Stage
 from cases.workdays import ChinaCalendar
@@ -147,6 +148,7 @@ class FakeDeps:
     planner: Planner = field(default_factory=lambda: Planner(RuleBook(), ChinaCalendar()))
     ladder: Ladder = field(default_factory=Ladder)
     files: FakeFiles = field(default_factory=FakeFiles)
+    provinces: ProvinceTable = field(default_factory=ProvinceTable.load)
 
     def uow(self) -> UnitOfWork:
         return self.unit

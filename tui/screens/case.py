@@ -3,7 +3,7 @@ step needs, the next rung and its letter, and the timeline."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -21,6 +21,9 @@ from tui.messages import CaseLoaded, DataChanged, LoadFailed
 from tui.screens.base import BaseScreen
 from tui.widgets.top_bar import TopBar
 
+if TYPE_CHECKING:
+    from tui.dialogs.dossier import DossierWritten
+
 
 class CaseScreen(BaseScreen):
     """The case page; Escape goes back to the caseload."""
@@ -30,6 +33,7 @@ class CaseScreen(BaseScreen):
         Binding("e", "record_event", "Record", show=True, id="case.event"),
         Binding("a", "attach_evidence", "Evidence", show=True, id="case.evidence"),
         Binding("l", "letter", "Letter", show=True, id="case.letter"),
+        Binding("d", "dossier", "Dossier", show=True, id="case.dossier"),
     ]
 
     def __init__(self, ref: str) -> None:
@@ -72,7 +76,7 @@ class CaseScreen(BaseScreen):
                 others = [r for r in uow.cases.live_applications(case.platform, case.order_no)
                           if r != case.ref]
             view = ladder_view(case, ctx.clock.now(), ctx.planner,
-                               live_applications=len(others))
+                               live_applications=len(others), province=_province(ctx, case))
         except Exception as exc:
             from cases.i18n import RefundflowError
 
@@ -160,6 +164,31 @@ class CaseScreen(BaseScreen):
 
         self.app.push_screen(LetterDialog(self.ctx, self.ref, self.lang))
 
+    def action_dossier(self) -> None:
+        from tui.dialogs.dossier import DossierDialog
+
+        self.app.push_screen(DossierDialog(self.ctx, self.ref, self.lang), self._dossier_written)
+
+    def _dossier_written(self, result: DossierWritten | None) -> None:
+        if result is None:
+            return
+        self.notify(t("saved.dossier", self.lang, ref=result.ref, path=str(result.path),
+                      n=result.evidence), timeout=10)
+        if not result.intact:
+            self.notify(t("dossier.broken", self.lang, ref=result.ref), severity="error",
+                        timeout=15)
+
     def after_change(self, ref: str | None) -> None:
         self.load()
         super().after_change(ref)
+
+
+def _province(ctx: Any, case: Case) -> Any:
+    """The case's province (or the default) for the next step's traps; a name the table no
+    longer knows only leaves the national figures: the page still shows."""
+    from cases.i18n import InvalidInput
+
+    try:
+        return ctx.province_for(case.province)
+    except InvalidInput:
+        return None
