@@ -109,8 +109,10 @@ def _prefix() -> str:
 def emit_json(data: Any) -> None:
     # Lists are printed compactly (one line): Python's indenting encoder is pure Python and
     # takes seconds on 100,000 rows; single records stay indented for people to read.
-    indent = None if isinstance(data, list) else 2
-    click.echo(json.dumps(data, ensure_ascii=False, indent=indent))
+    if isinstance(data, list):
+        click.echo(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    else:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def print_rich(*items: object) -> None:

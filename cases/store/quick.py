@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from cases.ports import CaseSummary
+from cases.store.fastlist import sqlite_path
 from cases.vocabulary import DeadlineKind, Stage
+
+__all__ = ["first_refs", "most_urgent_sqlite", "sqlite_path"]
 
 Batch = Callable[[int], Sequence[tuple[Any, Any, str]]]
 """``batch(n)``: the first ``n`` open deadlines by due time, as (case id, due, reference)."""
@@ -52,14 +55,6 @@ def first_refs(
     if complete and len(refs) < limit:
         refs += rest(limit - len(refs))
     return refs
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file behind a ``sqlite:///…`` URL (``None`` for any other database)."""
-    if not url.startswith("sqlite:///") or "?" in url:
-        return None
-    path = url.removeprefix("sqlite:///")
-    return None if path in ("", ":memory:") else Path(path)
 
 
 def _utc(text: str) -> datetime:
