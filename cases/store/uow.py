@@ -49,7 +49,18 @@ class SqlCaseRepository(CaseRepository):
         self._new.append(case)
 
     def add_many(self, cases: Sequence[Case]) -> None:
-        """Insert new cases with Core statements in chunks (imports of 10,000 cases)."""
+        """Insert new cases: on SQLite through the driver (:mod:`cases.store.bulk`), on
+        other databases with Core statements in chunks (imports of 10,000 cases)."""
+        conn = self.session.connection()
+        if conn.dialect.name == "sqlite" and cases:
+            from cases.store.bulk import add_cases
+
+            add_cases(conn.connection.driver_connection, cases)
+        else:
+            self.insert_core(cases)
+
+    def insert_core(self, cases: Sequence[Case]) -> None:
+        """``add_many`` with SQLAlchemy Core: every database (and the reference for bulk)."""
         conn = self.session.connection()
         for start in range(0, len(cases), CHUNK):
             chunk = cases[start : start + CHUNK]
