@@ -48,7 +48,7 @@ def _json(value: Any) -> str | None:
     return json.dumps(value)
 
 
-def _enum(value: Any) -> str | None:
+def _enum(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,7 +56,9 @@ class SqlCaseRepository(CaseRepository):
         if conn.dialect.name == "sqlite" and cases:
             from cases.store.bulk import add_cases
 
-            add_cases(conn.connection.driver_connection, cases)
+            driver = conn.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            add_cases(driver, cases)
         else:
             self.insert_core(cases)
 
