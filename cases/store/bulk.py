@@ -24,6 +24,7 @@ from sqlalchemy import Enum as SAEnum
 from cases.model import Case
 from cases.store import orm
 from cases.store.types import Money, UTCDateTime
+from cases.store.uow import NEXT_COLUMNS, next_columns
 
 Convert = Callable[[Any], Any]
 
@@ -93,7 +94,7 @@ class _Writer:
         return (*fixed, *values)
 
 
-_CASES = _Writer(orm.cases, ("id", "version"))
+_CASES = _Writer(orm.cases, ("id", "version", *NEXT_COLUMNS))
 _CHILDREN = [
     (_Writer(orm.deadlines, ("case_id",)), "deadlines"),
     (_Writer(orm.events, ("case_id",)), "events"),
@@ -101,11 +102,20 @@ _CHILDREN = [
 ]
 
 
+def _next(case: Case) -> tuple[Any, ...]:
+    values = next_columns(case)
+    return (_utc_text(values["next_due_at"]), values["next_kind"],
+            _bool(values["next_provisional"]))
+
+
 def add_cases(conn: sqlite3.Connection, cases: Sequence[Case]) -> None:
     """Insert ``cases`` with their deadlines, events and evidence, in the open transaction."""
     (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()
     ids = range(last + 1, last + 1 + len(cases))
-    conn.executemany(_CASES.sql, [_CASES.row(c, i, 1) for i, c in zip(ids, cases, strict=True)])
+    conn.executemany(
+        _CASES.sql,
+        [_CASES.row(c, i, 1, *_next(c)) for i, c in zip(ids, cases, strict=True)],
+    )
     for writer, attribute in _CHILDREN:
         rows = [
             writer.row(item, case_id)

@@ -3,9 +3,9 @@
 Scripts call ``case list --overdue --json`` often and on large caseloads, and the ordinary
 path pays for SQLAlchemy, pydantic and one Python object per row before printing: about
 2 s at 100,000 cases, most of it start-up and building the rows. Here the standard
-library's ``sqlite3`` runs one read-only query in which SQLite ranks the deadlines, joins
-the cases, builds each row's JSON object in C and sorts them; Python only joins the
-rows. The result is the same list the ordinary path prints (``tests`` compare the two on
+library's ``sqlite3`` runs one read-only query: each case row carries its next open
+deadline (migration 0006), so SQLite walks the ``(next_due_at, ref)`` index in order and
+builds each row's JSON object in C; Python only joins the rows. The result is the same list the ordinary path prints (``tests`` compare the two on
 the same database, zone by zone).
 
 Nothing here decides anything the ordinary path does not: the settings are read the way
@@ -147,25 +147,26 @@ def caseload_json(
         if revision != head_revision():
             return None
         stored_now = now.astimezone(UTC).strftime(STORED)
-        due_filter = "AND due_at <= :now" if overdue else ""
-        zones = _zone_sql(conn, zone, due_filter, stored_now)
-        stage_filter = "WHERE c.stage = :stage" if stage else ""
+        where = ["c.next_due_at <= :now"] if overdue else []
+        if stage:
+            where.append("c.stage = :stage")
+        zones = _zone_sql(conn, zone, "WHERE next_due_at <= :now" if overdue else "", stored_now)
+        # The next open deadline is on the case row (migration 0006), and the
+        # (next_due_at, ref) index gives the overdue cases in order: no join, no sort.
         query = f"""
-            WITH {_FIRST_DUE if overdue else _FIRST_OPEN.format(stage=stage_filter)}
             SELECT json_object(
                 'ref', c.ref, 'platform', c.platform, 'merchant', c.merchant,
                 'order', c.order_no, 'product', c.product, 'amount', c.amount,
                 'currency', c.currency, 'stage', c.stage, 'rung', c.rung,
                 'assignee', c.assignee,
-                'next_deadline', CASE WHEN f.due_at IS NULL THEN NULL ELSE json_object(
-                    'kind', f.kind, 'due_at', {zones},
-                    'provisional', json(CASE WHEN f.provisional THEN 'true' ELSE 'false' END)
+                'next_deadline', CASE WHEN c.next_due_at IS NULL THEN NULL ELSE json_object(
+                    'kind', c.next_kind, 'due_at', {zones},
+                    'provisional', json(CASE WHEN c.next_provisional THEN 'true' ELSE 'false' END)
                 ) END,
-                'overdue', json(CASE WHEN f.due_at <= :now THEN 'true' ELSE 'false' END))
-            FROM x CROSS JOIN cases AS c ON c.id = x.case_id
-            LEFT JOIN deadlines AS f ON f.id = x.deadline_id
-            {stage_filter if overdue else ""}
-            ORDER BY f.due_at IS NULL, f.due_at, c.ref
+                'overdue', json(CASE WHEN c.next_due_at <= :now THEN 'true' ELSE 'false' END))
+            FROM cases AS c
+            {"WHERE " + " AND ".join(where) if where else ""}
+            ORDER BY {"" if overdue else "c.next_due_at IS NULL, "}c.next_due_at, c.ref
         """
         rows = [row for (row,) in conn.execute(query, {"now": stored_now, "stage": stage})]
     finally:
@@ -173,31 +174,7 @@ def caseload_json(
     return rows
 
 
-# Each case's next open deadline (the earliest, ties by id) as (case_id, deadline_id).
-# Materialised, and with the per-case index named: left to itself SQLite 3.40 runs the
-# lookup through the (status, due_at) index or re-scans a view once per case (minutes).
-_FIRST_DUE = """
-    g AS MATERIALIZED (
-        SELECT case_id, min(due_at) AS due_at FROM deadlines
-        WHERE status = 'open' AND due_at <= :now GROUP BY case_id),
-    x AS MATERIALIZED (
-        SELECT g.case_id, (
-            SELECT d.id FROM deadlines AS d INDEXED BY ix_deadlines_case
-            WHERE d.case_id = g.case_id AND d.status = 'open' AND d.due_at = g.due_at
-            ORDER BY d.id LIMIT 1) AS deadline_id
-        FROM g)
-"""
-_FIRST_OPEN = """
-    x AS MATERIALIZED (
-        SELECT c.id AS case_id, (
-            SELECT d.id FROM deadlines AS d INDEXED BY ix_deadlines_case
-            WHERE d.case_id = c.id AND d.status = 'open'
-            ORDER BY d.due_at, d.id LIMIT 1) AS deadline_id
-        FROM cases AS c {stage})
-"""
-
-
-def _zone_sql(conn: sqlite3.Connection, zone: str, due_filter: str, stored_now: str) -> str:
+def _zone_sql(conn: sqlite3.Connection, zone: str, where: str, stored_now: str) -> str:
     """SQL for a deadline's due time as ISO 8601 in its case's zone, as Python prints it.
 
     Cases in the home's zone (nearly all) get a fixed shift SQLite applies itself when
@@ -206,19 +183,19 @@ def _zone_sql(conn: sqlite3.Connection, zone: str, due_filter: str, stored_now: 
     """
     conn.create_function("local_iso", 2, _local_iso, deterministic=True)
     lo, hi = conn.execute(
-        f"SELECT min(due_at), max(due_at) FROM deadlines WHERE status = 'open' {due_filter}",
-        {"now": stored_now},
+        f"SELECT min(next_due_at), max(next_due_at) FROM cases {where}", {"now": stored_now}
     ).fetchone()
     offset = None if lo is None else _fixed_offset(ZoneInfo(zone), _stored(lo), _stored(hi))
     if offset is None:
-        return "local_iso(c.zone, f.due_at)"
+        return "local_iso(c.zone, c.next_due_at)"
     minutes = int(offset.total_seconds()) // 60
     sign = "-" if minutes < 0 else "+"
     suffix = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     return (
-        f"CASE c.zone WHEN {_quote(zone)} THEN strftime('%Y-%m-%dT%H:%M:%S', f.due_at, "
-        f"'{minutes:+d} minutes') || CASE WHEN substr(f.due_at, 21) = '000000' THEN ''"
-        f" ELSE substr(f.due_at, 20, 7) END || '{suffix}' ELSE local_iso(c.zone, f.due_at) END"
+        f"CASE c.zone WHEN {_quote(zone)} THEN strftime('%Y-%m-%dT%H:%M:%S', c.next_due_at, "
+        f"'{minutes:+d} minutes') || CASE WHEN substr(c.next_due_at, 21) = '000000' THEN ''"
+        f" ELSE substr(c.next_due_at, 20, 7) END || '{suffix}'"
+        " ELSE local_iso(c.zone, c.next_due_at) END"
     )
 
 

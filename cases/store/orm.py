@@ -78,7 +78,12 @@ cases = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    # The next open deadline, repeated from ``deadlines`` by the data mapper (migration 0006).
+    Column("next_due_at", UTCDateTime),
+    Column("next_kind", String(20)),
+    Column("next_provisional", Boolean),
     Index("ix_cases_stage", "stage"),
+    Index("ix_cases_next_due", "next_due_at", "ref"),
     Index("ix_cases_order", "platform", "order_no"),
     Index("ix_cases_updated_at", "updated_at"),
 )

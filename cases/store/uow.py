@@ -70,7 +70,7 @@ class SqlCaseRepository(CaseRepository):
             ids = (
                 conn.execute(
                     insert(orm.cases).returning(orm.cases.c.id, sort_by_parameter_order=True),
-                    [_values(orm.cases, case, version=1) for case in chunk],
+                    [_values(orm.cases, case, version=1, **next_columns(case)) for case in chunk],
                 )
                 .scalars()
                 .all()
@@ -100,7 +100,7 @@ class SqlCaseRepository(CaseRepository):
         if row is None:
             return None
         case_id = row["id"]
-        case = _plain(Case, row, skip=("id", "version"))
+        case = _plain(Case, row, skip=("id", "version", *NEXT_COLUMNS))
         deadlines = self._children(orm.deadlines, Deadline, case_id)
         case.deadlines = [item for _, item in deadlines]
         case.events = [item for _, item in self._children(orm.events, Event, case_id)]
@@ -129,7 +129,7 @@ class SqlCaseRepository(CaseRepository):
             self._new = []
         conn = self.session.connection()
         for case, loaded in self._loaded.values():
-            values = _values(orm.cases, case, version=loaded.version + 1)
+            values = _values(orm.cases, case, version=loaded.version + 1, **next_columns(case))
             del values["ref"]
             result = conn.execute(
                 update(orm.cases)
@@ -262,6 +262,18 @@ class SqlCaseRepository(CaseRepository):
 
 
 CHUNK = 2000
+
+
+NEXT_COLUMNS = ("next_due_at", "next_kind", "next_provisional")
+
+
+def next_columns(case: Case) -> dict[str, Any]:
+    """The case row's copy of its next open deadline (the read model of migration 0006)."""
+    nxt = case.next_deadline()
+    if nxt is None:
+        return dict.fromkeys(NEXT_COLUMNS)
+    return {"next_due_at": nxt.due_at, "next_kind": nxt.kind.value,
+            "next_provisional": nxt.provisional}
 
 
 def _values(table: Table, item: object, **fixed: Any) -> dict[str, Any]:

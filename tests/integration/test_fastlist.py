@@ -58,6 +58,8 @@ def _caseload(ctx: Context) -> None:
     for n, zone in enumerate(["America/New_York", "Europe/London"]):  # due after DST ends
         services.add_case(ctx, new_case(f"W-{n}", zone=zone,
                                         submitted_at=T("2026-10-29T09:00:00+08:00")))
+    # missed deadlines: escalations open the next rung's deadline on the same case row
+    assert services.handle_due_deadlines(ctx, T("2026-10-01T00:00:00+08:00"))
 
 
 def _ordinary(ctx: Context, now: datetime, stage: Stage | None, overdue: bool) -> list[Any]:
@@ -141,3 +143,24 @@ def test_the_command_prints_what_the_use_case_lists(
     assert result.stderr == ""
     table = cli("case", "list", "--stage", "draft", REFUNDFLOW_NOW=MOMENTS[1]).stdout
     assert "RF-2026-0021" in table and "RF-2026-0001" not in table
+
+
+def test_an_older_database_gets_its_next_deadlines_filled_in(
+    sqlite_ctx: Context, home: Path
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from cases.store.db import MIGRATIONS, ensure_schema
+
+    _caseload(sqlite_ctx)
+    now = T(MOMENTS[1])
+    expected = _ordinary(sqlite_ctx, now, None, False)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with sqlite_ctx.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+    ensure_schema(sqlite_ctx.engine)  # what the next start does
+    assert _fast(home, now, None, False, "Asia/Shanghai") == expected
+    assert _ordinary(sqlite_ctx, now, None, False) == expected
