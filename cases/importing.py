@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from cases.i18n import InvalidInput, Text
@@ -35,6 +35,9 @@ from cases.parsing import (
 from cases.records import FORMAT, case_record, restore
 from cases.services import NewCase
 from cases.vocabulary import Channel, Reason
+
+if TYPE_CHECKING:
+    from cases.provinces import ProvinceTable
 
 COLUMNS = (
     "platform",
@@ -145,15 +148,17 @@ class ImportRejected(InvalidInput):
         self.errors = errors
 
 
-def read_file(path: Path, default_zone: str) -> Parsed:
+def read_file(path: Path, default_zone: str, provinces: ProvinceTable | None = None) -> Parsed:
+    """``provinces`` (loaded once, by the caller) checks each row's province as a row error;
+    without it the province is checked only when the cases are built, for the whole file."""
     if not path.is_file():
         raise InvalidInput(
             Text("找不到文件 {path}", "no file at {path}; check the path", {"path": str(path)})
         )
     raw = path.read_bytes()
     if path.suffix.lower() == ".json" or raw.lstrip()[:1] in (b"[", b"{"):
-        return _parse_json(raw, default_zone)
-    return _parse_rows(_csv_rows(raw), default_zone)
+        return _parse_json(raw, default_zone, provinces)
+    return _parse_rows(_csv_rows(raw), default_zone, provinces=provinces)
 
 
 def _decode(raw: bytes) -> str:
@@ -185,7 +190,7 @@ def _column(name: str) -> str:
     return ALIASES.get(key, key.lower())
 
 
-def _parse_json(raw: bytes, default_zone: str) -> Parsed:
+def _parse_json(raw: bytes, default_zone: str, provinces: ProvinceTable | None) -> Parsed:
     try:
         data = json.loads(_decode(raw))
     except json.JSONDecodeError as exc:
@@ -204,7 +209,7 @@ def _parse_json(raw: bytes, default_zone: str) -> Parsed:
     rows = (
         (i + 1, _json_row(item) if isinstance(item, dict) else item) for i, item in enumerate(items)
     )
-    return _parse_rows(rows, default_zone, unit="item")
+    return _parse_rows(rows, default_zone, unit="item", provinces=provinces)
 
 
 def _json_row(item: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +219,8 @@ def _json_row(item: dict[str, Any]) -> dict[str, Any]:
     return {_column(str(key)): value for key, value in item.items()}
 
 
-def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str, unit: str = "line") -> Parsed:
+def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str, unit: str = "line",
+                provinces: ProvinceTable | None = None) -> Parsed:
     parsed = Parsed()
     errors: list[RowError] = []
     seen: set[str] = set()
@@ -227,7 +233,7 @@ def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str, unit: str = 
             elif row.get("format") == FORMAT:
                 record = row
             else:
-                parsed.new.append(parse_new(row, default_zone))
+                parsed.new.append(parse_new(row, default_zone, provinces))
                 continue
             if not isinstance(record, dict):
                 raise InvalidInput(
@@ -253,8 +259,10 @@ def _parse_rows(rows: Iterable[tuple[int, Any]], default_zone: str, unit: str = 
     return parsed
 
 
-def parse_new(row: dict[str, Any], default_zone: str) -> NewCase:
-    """One row of a spreadsheet as a new case (``case add``'s options as columns)."""
+def parse_new(row: dict[str, Any], default_zone: str,
+              provinces: ProvinceTable | None = None) -> NewCase:
+    """One row of a spreadsheet as a new case (``case add``'s options as columns); with
+    ``provinces``, its province is checked and named as the table names it."""
 
     def get(key: str) -> str | None:
         value = row.get(key)
@@ -280,8 +288,13 @@ def parse_new(row: dict[str, Any], default_zone: str) -> NewCase:
         assignee=get("assignee"),
         submitted_at=None if submitted is None else parse_time(submitted, zone)[0],
         refund_no=get("refund_no"),
-        province=get("province"),
+        province=_province(get("province"), provinces),  # last: a row's other errors first
     )
+
+
+def _province(name: str | None, provinces: ProvinceTable | None) -> str | None:
+    """The table's own name for a row's province (江苏省 → 江苏); an unknown one is refused."""
+    return name if name is None or provinces is None else provinces.find(name).name
 
 
 def export_json(cases: Iterable[Case], exported_at: str) -> str:

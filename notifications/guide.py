@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from cases import ladder
 from cases.checklist import Check, checklist
 from cases.eligibility import format_money
-from cases.i18n import Lang, Text
+from cases.i18n import Lang, Text, join
 from cases.model import Case, Deadline, DeadlinePlanner
 from cases.planning import facts_for
 from cases.provinces import Figure, Province
@@ -129,9 +130,13 @@ def _filed(case: Case) -> dict[str, datetime]:
 
 def _province_traps(found: list[ladder.Trap], case: Case, province: Province | None,
                     now: datetime) -> list[ladder.Trap]:
-    """The police threshold of the user's province replaces the national range when known."""
-    figure = province.fraud_threshold if province else None
-    if figure is None or province is None or case.currency.upper() not in ("CNY", "RMB"):
+    """The police threshold of the user's province replaces the national range when known;
+    when the province has no figure, the national trap stays and says so (:data:`UNKNOWN`)."""
+    if province is None:
+        return found
+    found = [_unknown_added(t, province) for t in found]
+    figure = province.fraud_threshold
+    if figure is None or case.currency.upper() not in ("CNY", "RMB"):
         return found
     kept = [t for t in found if t.key != "police_threshold"]
     if case.amount >= figure.amount:
@@ -145,6 +150,68 @@ def _province_traps(found: list[ladder.Trap], case: Case, province: Province | N
     ).format(amount=format_money(case.amount, case.currency), province=province.label(),
              threshold=format_money(figure.amount, "CNY"),
              source=figure_source(figure, now)))]
+
+
+_TRAP_FIGURE = {"police_threshold": "fraud_threshold", "small_claims_cap": "small_claims_cap"}
+"""Which province figure each trap is about."""
+
+
+def _unknown_added(trap: ladder.Trap, province: Province) -> ladder.Trap:
+    """A trap about a figure the province lacks: the police trap keeps its national wording
+    and adds that the province's own is not known; the cap trap says so instead of asking
+    the user to look up a figure refundflow does not have."""
+    key = _TRAP_FIGURE.get(trap.key)
+    if key is None or province.figure(key) is not None:
+        return trap
+    if key == "small_claims_cap":
+        return replace(trap, text=figure_unknown(province, key))
+    own = _OWN_UNKNOWN.format(p=province.label(), name=province.name)
+    return replace(trap, text=join([trap.text, own], "", " "))
+
+
+_OWN_UNKNOWN = Text(
+    "{p}的具体标准未知（refundflow 还没有该省的数据）；查到官方数字后，可写入 "
+    "$REFUNDFLOW_HOME/provinces.toml 的 [\"{name}\".fraud_threshold]。",
+    "{p}'s own threshold is not known (refundflow has no figure for it yet); once you have "
+    "the official figure, add it to $REFUNDFLOW_HOME/provinces.toml as "
+    "[\"{name}\".fraud_threshold].",
+)
+
+
+UNKNOWN = {
+    "fraud_threshold": Text(
+        "{p}诈骗罪“数额较大”的标准未知：refundflow 还没有该省的数据，按全国范围 {low} 至 {high} "
+        "处理（2011 年两高司法解释）。查到官方数字后，可写入 $REFUNDFLOW_HOME/provinces.toml 的 "
+        "[\"{name}\".fraud_threshold]（格式见 docs/letters.md）。",
+        "{p}'s fraud 'large amount' threshold is not known: refundflow has no figure for it "
+        "yet, so the national range of {low} to {high} applies (2011 SPC/SPP interpretation). "
+        "Once you have the official figure, add it to $REFUNDFLOW_HOME/provinces.toml as "
+        "[\"{name}\".fraud_threshold] (layout: docs/letters.md).",
+    ),
+    "small_claims_cap": Text(
+        "{p}的小额诉讼上限未知：refundflow 还没有该省的数据。上限是该省上一年度就业人员年平均"
+        "工资的 50%（《民事诉讼法》第一百六十五条）：请先向当地法院查询，再决定走小额诉讼还是"
+        "普通程序。查到后，可写入 $REFUNDFLOW_HOME/provinces.toml 的 "
+        "[\"{name}\".small_claims_cap]（格式见 docs/letters.md）。",
+        "{p}'s small-claims cap is not known: refundflow has no figure for it yet. The cap is "
+        "50 % of the province's previous-year average wage (Civil Procedure Law Art. 165): ask "
+        "the local court before choosing small claims or the ordinary procedure. Once you have "
+        "it, add it to $REFUNDFLOW_HOME/provinces.toml as [\"{name}\".small_claims_cap] "
+        "(layout: docs/letters.md).",
+    ),
+}
+"""What is said where a province has no researched figure (cases/data/provinces.toml)."""
+
+
+def figure_unknown(province: Province, key: str) -> Text:
+    """That ``province`` has no figure ``key``, what applies instead, and how to add it."""
+    national = ladder.TrapLimits()
+    return UNKNOWN[key].format(p=province.label(), name=province.name,
+                               low=_yuan(national.fraud_low), high=_yuan(national.fraud_high))
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"¥{amount:,.0f}"
 
 
 def figure_source(figure: Figure, now: datetime) -> Text:
@@ -213,21 +280,53 @@ def _warnings(facts: ladder.LadderFacts, now: datetime) -> list[Text]:
     return found
 
 
+FIGURE_NAMES = {"fraud_threshold": Text("诈骗罪“数额较大”标准", "fraud 'large amount' threshold"),
+                "small_claims_cap": Text("小额诉讼上限", "small-claims cap")}
+
+
 def province_notes(province: Province | None, now: datetime) -> list[Text]:
-    """Each figure known for the province, with its source, year and whether it is checked."""
+    """Each figure of the province, with its source, year and whether it is checked; or that
+    it is not known, what applies instead and how to add it. None without a province."""
     if province is None:
         return []
     notes = []
-    names = {"fraud_threshold": Text("诈骗罪“数额较大”标准", "fraud 'large amount' threshold"),
-             "small_claims_cap": Text("小额诉讼上限", "small-claims cap")}
-    for key, what in names.items():
-        figure: Figure | None = getattr(province, key)
-        if figure is not None:
-            notes.append(Text("{p}{what}：{amount}（{source}）",
-                              "{p} {what}: {amount} ({source})").format(
-                p=province.label(), what=what, amount=format_money(figure.amount, "CNY"),
-                source=figure_source(figure, now)))
+    for key, what in FIGURE_NAMES.items():
+        figure = province.figure(key)
+        if figure is None:
+            notes.append(figure_unknown(province, key))
+            continue
+        notes.append(Text("{p}{what}：{amount}（{source}）",
+                          "{p} {what}: {amount} ({source})").format(
+            p=province.label(), what=what, amount=format_money(figure.amount, "CNY"),
+            source=figure_source(figure, now)))
     return notes
+
+
+def province_summary(province: Province) -> Text:
+    """One line on what refundflow knows of a province, for a form's hint: each figure with
+    its year, or that it is not known and what applies instead."""
+    national = ladder.TrapLimits()
+    instead = {
+        "fraud_threshold": Text("按全国范围 {low} 至 {high}", "the national range {low} to "
+                                "{high} applies").format(low=_yuan(national.fraud_low),
+                                                          high=_yuan(national.fraud_high)),
+        "small_claims_cap": Text("请向当地法院查询", "ask the local court"),
+    }
+    parts = []
+    for key, what in FIGURE_NAMES.items():
+        figure = province.figure(key)
+        if figure is None:
+            parts.append(Text("{what}未知（{instead}）", "{what} not known ({instead})").format(
+                what=what, instead=instead[key]))
+            continue
+        checked = Text("已核实", "verified") if figure.verified else Text("未核实", "unverified")
+        parts.append(Text("{what} {amount}（{year} 年，{checked}）",
+                          "{what} {amount} ({year}, {checked})").format(
+            what=what, amount=format_money(figure.amount, "CNY"),
+            year=str(figure.year or "?"), checked=checked))
+    full = f"（{province.full}）" if province.full and province.full != province.name else ""
+    return Text("{zh}{full}：{parts}", "{en}: {parts}").format(
+        zh=province.name, full=full, en=province.en, parts=join(parts, "；", "; "))
 
 
 def _day(moment: datetime | None, case: Case) -> str | None:

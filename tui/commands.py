@@ -332,7 +332,7 @@ def import_file(file: Path, force: bool, as_json: bool) -> None:
     from cases.services import import_cases, restore_cases
 
     ctx = _ctx()
-    parsed = read_file(file, ctx.settings.tz)
+    parsed = read_file(file, ctx.settings.tz, ctx.provinces)  # a bad province: its line
     refs: list[str] = []
     with _progress(len(parsed), as_json or len(parsed) < 2000, ctx.lang) as advance:
         if parsed.records:

@@ -62,6 +62,8 @@ UI: dict[str, Text] = {
         "warning: {ref} failed the integrity check; the dossier says so on its first page. "
         "Check it before you hand it over.",
     ),
+    "saved.province": Text("{ref}：所在省份已设为 {name}", "{ref}: province set to {name}"),
+    "saved.province.cleared": Text("{ref}：已清除所在省份", "{ref}: province cleared"),
     "lang.switched": Text("界面语言：中文", "language: English"),
     "nocase": Text("请先选中一个案件", "select a case first"),
     # case page
@@ -70,8 +72,9 @@ UI: dict[str, Text] = {
     "case.next": Text("下一步", "Next step"),
     "case.next.send": Text("发送：{send}", "Send: {send}"),
     "case.next.due": Text("答复期限：{due}", "Answer by: {due}"),
-    "case.next.letter": Text("按 l 查看要发送的信函，按 d 生成证据材料包",
-                             "Press l for the letter to send, d for the evidence dossier"),
+    "case.next.letter": Text("按 l 查看要发送的信函，d 生成证据材料包，p 设置所在省份",
+                             "Press l for the letter to send, d for the evidence dossier, "
+                             "p to set your province"),
     "case.have": Text("已有 {n} 份", "{n} on file"),
     "case.missing": Text("缺少", "missing"),
     "case.loading": Text("正在读取 {ref}…", "reading {ref}…"),
@@ -114,6 +117,13 @@ UI: dict[str, Text] = {
         "One zip with the letter, the evidence in order with its hashes, the timeline and an "
         "index, as `refundflow dossier` writes it.",
     ),
+    "province.title": Text("{ref}：所在省份", "{ref}: your province"),
+    "province.hint": Text(
+        "报案的诈骗罪立案标准和小额诉讼上限因省而异。可写 广东、广东省、Guangdong 或 粤；"
+        "留空即清除。",
+        "The police fraud threshold and the small-claims cap differ by province. Type 广东, "
+        "广东省, Guangdong or 粤; leave it empty to clear it.",
+    ),
     "help.title": Text("按键", "Keys"),
     "help.palette": Text(
         "Ctrl+P 打开命令面板：输入“案件”“视图”“筛选”可找到全部操作。",
@@ -144,6 +154,7 @@ UI: dict[str, Text] = {
     "field.overdue": Text("仅显示已逾期", "Only overdue"),
     "field.file": Text("CSV 或 JSON 文件", "CSV or JSON file"),
     "field.save_to": Text("保存到", "Save to"),
+    "field.province": Text("所在省份", "Your province"),
     "field.dossier_lang": Text("材料包语言", "Language"),
     "path.missing": Text("找不到文件 {path}", "no file at {path}"),
     "path.folder": Text("{path} 是文件夹，请选择一个文件", "{path} is a folder; choose a file"),
@@ -189,6 +200,7 @@ KEYS: dict[str, Text] = {
     "case.evidence": Text("证据", "Evidence"),
     "case.letter": Text("信函", "Letter"),
     "case.dossier": Text("材料包", "Dossier"),
+    "case.province": Text("省份", "Province"),
     # dialogs
     "dialog.close": Text("关闭", "Close"),
     "dialog.save": Text("保存", "Save"),

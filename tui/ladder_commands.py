@@ -280,8 +280,8 @@ def dossier(ref: str, output: Path | None, rung_key: str | None, lang: str | Non
 @click.option("--json", "as_json", is_flag=True)
 @friendly
 def provinces(as_json: bool) -> None:
-    """The provinces refundflow has figures for (the names --province accepts), with sources."""
-    from notifications.guide import figure_source
+    """Every province (the names --province accepts) with the figures known for it."""
+    from notifications.guide import figure_source, figure_unknown
 
     ctx = _ctx()
     now = ctx.clock.now()
@@ -293,8 +293,13 @@ def provinces(as_json: bool) -> None:
         return {"amount": str(value.amount), "year": value.year or None,
                 "verified": value.verified, "source": figure_source(value, now).render(ctx.lang)}
 
-    rows = [{"name": p.name, "en": p.en, "fraud_threshold": figure(p.fraud_threshold),
-             "small_claims_cap": figure(p.small_claims_cap)} for p in table]
+    rows = [{"name": p.name, "full": p.full or None, "en": p.en, "kind": p.kind or None,
+             "names": list(p.names()),
+             "fraud_threshold": figure(p.fraud_threshold),
+             "small_claims_cap": figure(p.small_claims_cap),
+             "not_known": [figure_unknown(p, key).render(ctx.lang)
+                           for key in ("fraud_threshold", "small_claims_cap")
+                           if p.figure(key) is None]} for p in table]
     if as_json:
         emit_json(rows)
         return
@@ -302,19 +307,33 @@ def provinces(as_json: bool) -> None:
     from rich.table import Table
 
     from cases.eligibility import format_money
+    from cases.ladder import TrapLimits
 
+    national = TrapLimits()
     out = Table(box=None, header_style="bold", pad_edge=False)
     heads = (("省份", "Province"), ("英文名", "English"), ("诈骗罪“数额较大”", "Fraud threshold"),
              ("小额诉讼上限", "Small-claims cap"), ("来源", "Source"))
     for zh, en in heads:
         out.add_column(zh if ctx.lang == "zh" else en, overflow="fold")
+    unknown = Text("未知", "not known").render(ctx.lang)
     for p in table:
         known = [p.fraud_threshold, p.small_claims_cap]
-        cells = ["—" if v is None else format_money(v.amount, "CNY") + ("" if v.verified else " *")
-                 for v in known]
+        cells = [unknown + " †" if v is None
+                 else format_money(v.amount, "CNY") + ("" if v.verified else " *") for v in known]
         sources = "\n".join(escape(figure_source(v, now).render(ctx.lang)) for v in known if v)
         out.add_row(p.name, p.en, *cells, sources)
     print_rich(out, Text(
-        "* 未核实：使用前请查当年的官方数字。修改或添加省份：$REFUNDFLOW_HOME/provinces.toml。",
-        "* unverified: check the current official figure before relying on it. Correct or add "
-        "a province in $REFUNDFLOW_HOME/provinces.toml.").render(ctx.lang))
+        "* 未核实：使用前请查当年的官方数字。\n"
+        "† 未知：refundflow 还没有该省的数据；维权阶梯会按全国范围 {low} 至 {high} 提示报案门槛，"
+        "并请你向当地法院查询小额诉讼上限。查到后写入 $REFUNDFLOW_HOME/provinces.toml，例如 "
+        "[\"广东\".small_claims_cap] 下的 amount、year、source、verified（见 docs/letters.md）。\n"
+        "--province 也接受全称（广东省）、英文名（Guangdong）和简称（粤）；--json 列出全部名称。",
+        "* unverified: check the current official figure before relying on it.\n"
+        "† not known: refundflow has no figure for that province yet; the ladder then gives the "
+        "national range of {low} to {high} for the police threshold and asks you to look the "
+        "small-claims cap up. Add a figure in $REFUNDFLOW_HOME/provinces.toml, e.g. amount, year, "
+        "source and verified under [\"广东\".small_claims_cap] (see docs/letters.md).\n"
+        "--province also takes the official name (广东省), the English name (Guangdong) and the "
+        "abbreviation (粤); --json lists every name.",
+    ).format(low=f"¥{national.fraud_low:,.0f}",
+             high=f"¥{national.fraud_high:,.0f}").render(ctx.lang))

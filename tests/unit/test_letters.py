@@ -382,7 +382,7 @@ def test_province_override_file_corrects_a_figure(tmp_path: Path) -> None:
                         'source = "test"\nverified = true\n', encoding="utf-8")
     cap = ProvinceTable.load(override).find("Jiangsu").small_claims_cap
     assert cap is not None and cap.amount == Decimal("70000") and cap.verified
-    with pytest.raises(InvalidInput, match="No figures for the province"):
+    with pytest.raises(InvalidInput, match="not a province of mainland China"):
         ProvinceTable.load().find("火星")
     override.write_text('["江苏".small_claims_cap]\namount = "lots"\n', encoding="utf-8")
     with pytest.raises(InvalidInput, match="amount"):

@@ -36,14 +36,16 @@ def test_no_province_is_none_and_leaves_the_created_event_as_before(deps: FakeDe
     assert case.province is None and "province" not in case.events[0].data
 
 
-def test_an_unknown_province_is_refused_with_the_names_and_where_to_see_them(
+def test_an_unknown_province_is_refused_with_the_nearest_names_and_where_to_see_them(
     deps: FakeDeps,
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
         services.add_case(deps, new_case(province="火星"))
     en, zh = refused.value.render("en"), refused.value.render("zh")
-    assert "'火星'" in en and "Jiangsu" in en and "`refundflow provinces`" in en
-    assert "“火星”" in zh and "江苏" in zh and "refundflow provinces" in zh
+    assert "'火星'" in en and "`refundflow provinces`" in en and "did you mean" not in en
+    assert "“火星”" in zh and "refundflow provinces" in zh
+    with pytest.raises(InvalidInput, match=r"did you mean Jiangsu\?"):
+        services.add_case(deps, new_case(province="Jiangsuu"))
     assert "\n" not in en and "\n" not in zh
     assert deps.unit.commits == 0
 
@@ -65,7 +67,7 @@ def test_changing_the_province_goes_on_the_hash_chained_timeline(deps: FakeDeps)
     cleared = services.set_province(deps, ref, "")
     assert cleared.province is None and cleared.events[-1].data == {
         "province": None, "was": "浙江"}
-    with pytest.raises(InvalidInput, match="No figures for the province"):
+    with pytest.raises(InvalidInput, match="'Atlantis' is not a province"):
         services.set_province(deps, ref, "Atlantis")
     assert services.get_case(deps, ref).province is None
 
@@ -85,16 +87,17 @@ def test_given_over_stored_over_default(tmp_path: Path) -> None:
     assert table.resolve(None, "江苏", "浙江") == table.find("江苏")
     assert table.resolve("", None, "Zhejiang") == table.find("浙江")
     assert table.resolve(None, None, None) is None
-    with pytest.raises(InvalidInput, match="^bad setting REFUNDFLOW_PROVINCE: No figures"):
+    with pytest.raises(InvalidInput, match="^bad setting REFUNDFLOW_PROVINCE: 'Narnia' is not"):
         table.resolve(None, None, "Narnia")
-    with pytest.raises(InvalidInput, match="^the case's province: No figures"):
+    with pytest.raises(InvalidInput, match="^the case's province: 'Narnia' is not"):
         table.resolve(None, "Narnia", "江苏")
-    with pytest.raises(InvalidInput, match="^No figures for the province 'Narnia'"):
+    with pytest.raises(InvalidInput, match="^'Narnia' is not a province of mainland China"):
         table.resolve("Narnia", "江苏", "江苏")
 
 
-def test_a_province_added_in_the_home_is_accepted(deps: FakeDeps, tmp_path: Path) -> None:
+def test_a_place_added_in_the_home_is_accepted(deps: FakeDeps, tmp_path: Path) -> None:
     override = tmp_path / "provinces.toml"
-    override.write_text('["广东"]\nen = "Guangdong"\n', encoding="utf-8")
+    override.write_text('["香港"]\nen = "Hong Kong"\naliases = ["港"]\n', encoding="utf-8")
     deps.provinces = ProvinceTable.load(override)
-    assert services.add_case(deps, new_case(province="广东省")).province == "广东"
+    assert services.add_case(deps, new_case(province="hong kong")).province == "香港"
+    assert services.add_case(deps, new_case(province="广东省", order_no="B")).province == "广东"

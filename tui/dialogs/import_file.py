@@ -31,7 +31,7 @@ class ImportDialog(FormDialog[int | None]):
         from cases.services import import_cases, restore_cases
 
         ctx = self.ctx
-        parsed = read_file(values["path"], ctx.settings.tz)
+        parsed = read_file(values["path"], ctx.settings.tz, ctx.provinces)
         count = 0
         if parsed.records:
             count += restore_cases(ctx, parsed.records)

@@ -9,6 +9,7 @@ from textual.widgets import Input
 
 from cases.vocabulary import Channel, Reason
 from tui.dialogs.form import Field, FormDialog, choice_options, pick
+from tui.dialogs.province import ERROR_FIELDS, load_suggestions, province_field
 from tui.i18n_tui import t
 
 
@@ -26,6 +27,7 @@ class NewCaseDialog(FormDialog[str | None]):
         ("payment time", "paid_at"),
         ("live refund application", "order"),
         ("usage", "usage"),
+        *ERROR_FIELDS,
     ]
 
     def heading(self) -> str:
@@ -33,6 +35,9 @@ class NewCaseDialog(FormDialog[str | None]):
 
     def hint(self) -> str:
         return t("form.zone", self.lang, zone=self.ctx.settings.tz)
+
+    def on_mount(self) -> None:  # after FormDialog's (Textual calls each class's own)
+        load_suggestions(self)
 
     def make_fields(self) -> list[Field]:
         from cases.parsing import parse_amount, parse_currency, parse_time
@@ -67,6 +72,7 @@ class NewCaseDialog(FormDialog[str | None]):
             paid,
             text("merchant", optional=True),
             text("assignee", optional=True),
+            province_field(self.ctx, lang),
             usage,
             text("note", optional=True),
         ]
@@ -89,5 +95,6 @@ class NewCaseDialog(FormDialog[str | None]):
             note=values["note"],
             usage=values["usage"],
             assignee=values["assignee"],
+            province=values["province"],
         )
         return add_case(ctx, new, actor=ctx.settings.who).ref

@@ -6,6 +6,7 @@ to poll the database at once, so every open screen shows the change.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.binding import Binding, BindingType
@@ -27,6 +28,10 @@ class BaseScreen(Screen[None]):
         Binding("m", "outbox", "Outbox", show=False, id="caseload.outbox"),
         Binding("s", "service", "Service", show=False, id="caseload.service"),
     ]
+
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = frozenset()
+    """Ids of inherited bindings this screen keeps off its footer (they still work and are
+    listed by ``?`` and the palette): an 80-column footer holds about eight keys."""
 
     @property
     def rf_app(self) -> RefundflowApp:
@@ -56,6 +61,10 @@ class BaseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         localize_bindings(self, self.lang)
+        table = self._bindings.key_to_bindings  # per instance, as localize_bindings says
+        for key, bindings in list(table.items()):
+            table[key] = [replace(b, show=False) if b.id in self.FOOTER_HIDDEN else b
+                          for b in bindings]
 
     def set_lang(self, lang: Lang) -> None:
         """The app switched language: bindings and every text on this screen follow."""

@@ -23,18 +23,24 @@ from tui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
     from tui.dialogs.dossier import DossierWritten
+    from tui.dialogs.province import ProvinceSet
 
 
 class CaseScreen(BaseScreen):
-    """The case page; Escape goes back to the caseload."""
+    """The case page; Escape goes back to the caseload.
+
+    The footer has room for the keys used on every visit (80 columns, English included);
+    ``d``, ``p`` and ``n`` are named on the page, under ``?`` and in the palette."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", show=True, id="case.back"),
         Binding("e", "record_event", "Record", show=True, id="case.event"),
         Binding("a", "attach_evidence", "Evidence", show=True, id="case.evidence"),
         Binding("l", "letter", "Letter", show=True, id="case.letter"),
-        Binding("d", "dossier", "Dossier", show=True, id="case.dossier"),
+        Binding("d", "dossier", "Dossier", show=False, id="case.dossier"),
+        Binding("p", "province", "Province", show=False, id="case.province"),
     ]
+    FOOTER_HIDDEN: ClassVar[frozenset[str]] = frozenset({"caseload.new"})
 
     def __init__(self, ref: str) -> None:
         super().__init__()
@@ -177,6 +183,20 @@ class CaseScreen(BaseScreen):
         if not result.intact:
             self.notify(t("dossier.broken", self.lang, ref=result.ref), severity="error",
                         timeout=15)
+
+    def action_province(self) -> None:
+        from tui.dialogs.province import ProvinceDialog
+
+        self.app.push_screen(ProvinceDialog(self.ctx, self.ref, self.lang), self._province_set)
+
+    def _province_set(self, result: ProvinceSet | None) -> None:
+        if result is None:
+            return
+        if result.name is None:
+            self.notify(t("saved.province.cleared", self.lang, ref=result.ref))
+        else:
+            self.notify(t("saved.province", self.lang, ref=result.ref, name=result.label))
+        self.after_change(result.ref)
 
     def after_change(self, ref: str | None) -> None:
         self.load()

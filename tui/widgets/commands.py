@@ -31,6 +31,8 @@ WORDS = {
     "evidence": (Text("添加证据文件", "attach an evidence file"), "a"),
     "letter": (Text("查看下一步要发送的信函", "show the letter for the next step"), "l"),
     "dossier": (Text("生成证据材料包（zip）", "write the evidence dossier (zip)"), "d"),
+    "province": (Text("设置所在省份（报案门槛、小额诉讼上限）",
+                      "set your province (police threshold, small-claims cap)"), "p"),
     "caseload": (Text("返回案件列表", "back to the caseload"), "esc"),
     "outbox": (Text("发件箱（已发送、排队、失败的邮件）",
                     "outbox (mail sent, queued, failed)"), "m"),
@@ -78,6 +80,7 @@ class RefundflowCommands(Provider):
         if isinstance(screen, CaseScreen):
             add("case", "letter", screen.action_letter)
             add("case", "dossier", screen.action_dossier)
+            add("case", "province", screen.action_province)
         add("case", "import", screen.action_import_file)
         if not isinstance(screen, CaseloadScreen):
             add("view", "caseload", screen.action_back)
