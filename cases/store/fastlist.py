@@ -5,8 +5,9 @@ path pays for SQLAlchemy, pydantic and one Python object per row before printing
 2 s at 100,000 cases, most of it start-up and building the rows. Here the standard
 library's ``sqlite3`` runs one read-only query: each case row carries its next open
 deadline (migration 0006), so SQLite walks the ``(next_due_at, ref)`` index in order and
-builds each row's JSON object in C; Python only joins the rows. The result is the same list the ordinary path prints (``tests`` compare the two on
-the same database, zone by zone).
+builds each row's JSON object in C; Python only joins the rows. The result is the same
+list the ordinary path prints (``tests`` compare the two on the same database, zone by
+zone).
 
 Nothing here decides anything the ordinary path does not: the settings are read the way
 :class:`cases.settings.Settings` reads them (environment, then ``config.toml``, then the
