@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,6 +108,24 @@ class CaseSummary:
             },
             "overdue": self.overdue,
         }
+
+    def stored_json(self) -> str:
+        """``as_json`` as compact text without ``overdue`` (which depends on when it is
+        read): the case row keeps it so a caseload listing is read, not rebuilt."""
+        row = self.as_json()
+        del row["overdue"]
+        return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def of(cls, case: Case) -> CaseSummary:
+        """The summary of a whole case (``overdue`` left false: it needs a time)."""
+        nxt = case.next_deadline()
+        return cls(
+            case.ref, case.platform, case.merchant, case.order_no, case.product,
+            str(case.amount), case.currency, case.stage, case.rung, case.assignee,
+            None if nxt is None else nxt.kind.value, None if nxt is None else nxt.due_at,
+            False if nxt is None else nxt.provisional, False, case.zone,
+        )
 
 
 @functools.cache

@@ -105,7 +105,7 @@ _CHILDREN = [
 def _next(case: Case) -> tuple[Any, ...]:
     values = next_columns(case)
     return (_utc_text(values["next_due_at"]), values["next_kind"],
-            _bool(values["next_provisional"]))
+            _bool(values["next_provisional"]), values["summary"])
 
 
 def add_cases(conn: sqlite3.Connection, cases: Sequence[Case]) -> None:

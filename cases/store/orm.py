@@ -78,10 +78,12 @@ cases = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
-    # The next open deadline, repeated from ``deadlines`` by the data mapper (migration 0006).
+    # The next open deadline and the caseload row (``CaseSummary.stored_json``), repeated
+    # by the data mapper each time it writes the case (migration 0006).
     Column("next_due_at", UTCDateTime),
     Column("next_kind", String(20)),
     Column("next_provisional", Boolean),
+    Column("summary", Text),
     Index("ix_cases_stage", "stage"),
     Index("ix_cases_next_due", "next_due_at", "ref"),
     Index("ix_cases_order", "platform", "order_no"),

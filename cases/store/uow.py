@@ -264,16 +264,19 @@ class SqlCaseRepository(CaseRepository):
 CHUNK = 2000
 
 
-NEXT_COLUMNS = ("next_due_at", "next_kind", "next_provisional")
+NEXT_COLUMNS = ("next_due_at", "next_kind", "next_provisional", "summary")
 
 
 def next_columns(case: Case) -> dict[str, Any]:
-    """The case row's copy of its next open deadline (the read model of migration 0006)."""
-    nxt = case.next_deadline()
-    if nxt is None:
-        return dict.fromkeys(NEXT_COLUMNS)
-    return {"next_due_at": nxt.due_at, "next_kind": nxt.kind.value,
-            "next_provisional": nxt.provisional}
+    """The case row's copy of its next open deadline and of its caseload row (the read
+    model of migration 0006)."""
+    summary = CaseSummary.of(case)
+    return {
+        "next_due_at": summary.next_due,
+        "next_kind": summary.next_kind,
+        "next_provisional": None if summary.next_due is None else summary.next_provisional,
+        "summary": summary.stored_json(),
+    }
 
 
 def _values(table: Table, item: object, **fixed: Any) -> dict[str, Any]:
