@@ -8,19 +8,25 @@ goes to :func:`tui.cli.main`.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 
 def main() -> None:
     args = sys.argv[1:]
     if args[:2] == ["case", "list"] and "--json" in args:
-        from cases.store.fastlist import list_json
+        from cases.store.fastlist import write_list_json
 
-        out = list_json(args[2:])
-        if out is not None:
-            sys.stdout.write(out + "\n")
-            sys.stdout.flush()
-            return
+        try:
+            if write_list_json(args[2:], sys.stdout):
+                sys.stdout.flush()
+                return
+        except sqlite3.Error as exc:  # the file went bad while being read
+            sys.stderr.write(
+                f"refundflow: 无法读取数据库 / cannot read the database: {exc}; "
+                "run `refundflow doctor`\n"
+            )
+            sys.exit(7)
     from tui.cli import main as full
 
     full()

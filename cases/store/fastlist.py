@@ -18,40 +18,65 @@ ordinary path, which also gives the proper message for a mistake.
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+CHUNK = 4096
+"""Rows written at a time."""
 STORED = "%Y-%m-%d %H:%M:%S.%f"
 """How SQLAlchemy's SQLite dialect stores a datetime (naive UTC, always 26 characters)."""
 
 
 def list_json(args: Sequence[str], environ: Mapping[str, str] | None = None) -> str | None:
     """The output of ``refundflow case list ARGS`` when this path can give it, else ``None``."""
+    out = io.StringIO()
+    return out.getvalue() if write_list_json(args, out, environ) else None
+
+
+def write_list_json(
+    args: Sequence[str], out: TextIO, environ: Mapping[str, str] | None = None
+) -> bool:
+    """Write ``refundflow case list ARGS`` to ``out`` and say so; ``False`` (and nothing
+    written) when the ordinary path must answer. Rows go out in chunks as SQLite gives
+    them: the whole list is never one string."""
     options = _options(args)
     if options is None:
-        return None
+        return False
     stage, overdue = options
     where = _where(os.environ if environ is None else environ)
     if where is None:
-        return None
+        return False
     path, now = where
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5,
                                isolation_level=None)
     except sqlite3.Error:
-        return None
+        return False
     try:
-        rows = caseload_json(conn, now or datetime.now(UTC), stage, overdue)
+        rows = caseload_rows(conn, now or datetime.now(UTC), stage, overdue)
+        chunk = [] if rows is None else rows.fetchmany(CHUNK)
     except (sqlite3.Error, ValueError, KeyError):
-        return None
+        rows = None
+    if rows is None:
+        conn.close()
+        return False
+    try:
+        out.write("[")
+        separator = ""
+        while chunk:
+            out.write(separator + ",".join([row for (row,) in chunk]))
+            separator = ","
+            chunk = rows.fetchmany(CHUNK)
+        out.write("]\n")
     finally:
         conn.close()
-    return None if rows is None else "[" + ",".join(rows) + "]"
+    return True
 
 
 def _options(args: Sequence[str]) -> tuple[str | None, bool] | None:
@@ -134,26 +159,31 @@ def caseload_json(
 ) -> list[str] | None:
     """Each case's JSON row, most urgent first (``CaseSummary.as_json``); ``None`` when the
     database's schema is not the code's."""
-    # Memory-mapped reads: the rows are met in due order, scattered over the file, and
-    # one read() call per page costs more than the rest of the work.
+    rows = caseload_rows(conn, now, stage, overdue)
+    return None if rows is None else [row for (row,) in rows]
+
+
+def caseload_rows(
+    conn: sqlite3.Connection, now: datetime, stage: str | None, overdue: bool
+) -> sqlite3.Cursor | None:
+    """A cursor over the JSON rows, read in one snapshot (the connection's read
+    transaction stays open until it is closed); ``None`` for an older schema."""
+    # Memory-mapped reads: fewer system calls than one read() per page.
     conn.execute("PRAGMA mmap_size = 4294967296")
-    conn.execute("BEGIN")  # one snapshot for the check and the rows
-    try:
-        (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        if revision != head_revision():
-            return None
-        where = ["c.next_due_at <= :now"] if overdue else []
-        if stage:
-            where.append("c.stage = :stage")
-        query = f"""
-            SELECT substr(c.summary, 1, length(c.summary) - 1) || ',"overdue":'
-                   || CASE WHEN c.next_due_at <= :now THEN 'true}}' ELSE 'false}}' END
-            FROM cases AS c
-            {"WHERE " + " AND ".join(where) if where else ""}
-            ORDER BY {"" if overdue else "c.next_due_at IS NULL, "}c.next_due_at, c.ref
-        """
-        stored_now = now.astimezone(UTC).strftime(STORED)
-        rows = [row for (row,) in conn.execute(query, {"now": stored_now, "stage": stage})]
-    finally:
-        conn.execute("COMMIT")
-    return rows
+    if not conn.in_transaction:
+        conn.execute("BEGIN")
+    (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    if revision != head_revision():
+        return None
+    where = ["c.next_due_at <= :now"] if overdue else []
+    if stage:
+        where.append("c.stage = :stage")
+    query = f"""
+        SELECT substr(c.summary, 1, length(c.summary) - 1) || ',"overdue":'
+               || CASE WHEN c.next_due_at <= :now THEN 'true}}' ELSE 'false}}' END
+        FROM cases AS c
+        {"WHERE " + " AND ".join(where) if where else ""}
+        ORDER BY {"" if overdue else "c.next_due_at IS NULL, "}c.next_due_at, c.ref
+    """
+    stored_now = now.astimezone(UTC).strftime(STORED)
+    return conn.execute(query, {"now": stored_now, "stage": stage})

@@ -85,7 +85,7 @@ cases = Table(
     Column("next_provisional", Boolean),
     Column("summary", Text),
     Index("ix_cases_stage", "stage"),
-    Index("ix_cases_next_due", "next_due_at", "ref"),
+    Index("ix_cases_next_due", "next_due_at", "ref"),  # + summary on SQLite (migration 0006)
     Index("ix_cases_order", "platform", "order_no"),
     Index("ix_cases_updated_at", "updated_at"),
 )
