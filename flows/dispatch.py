@@ -42,6 +42,9 @@ STARTING_GRACE = timedelta(seconds=30)
 STALE_RUNNING = timedelta(minutes=15)
 """A run executing this long on another machine is taken to have lost its process."""
 
+UNOWNED_GRACE = timedelta(minutes=1)
+"""A run pending this long without naming its process is taken to have lost its claimer."""
+
 FAILED_RETRY = timedelta(minutes=5)
 """A run that failed (its code raised) is started again this long after, not at once."""
 
@@ -82,6 +85,10 @@ def orphaned(run: FlowRun, now: datetime) -> bool:
     if host == socket.gethostname() and pid.isdigit():
         return not pid_alive(int(pid))
     since = run.state.timestamp if run.state and run.state.timestamp else now
+    if not run.infrastructure_pid:
+        # Claimed (Pending) by a runner that never wrote who it is: the two are consecutive
+        # API calls, so it died in between (a kill -9 right after the claim).
+        return now - since > UNOWNED_GRACE
     return now - since > STALE_RUNNING
 
 

@@ -20,6 +20,7 @@ import inspect
 import logging
 import signal
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from prefect.flows import Flow
 
 log = logging.getLogger("refundflow.runner")
+
+RECOVER_EVERY = 30.0
+"""Seconds between looks for runs left pending or running by a runner that died."""
 
 GRACE = 10.0
 """Seconds the runner lets its flow runs finish when asked to stop."""
@@ -69,8 +73,12 @@ class InProcessRunner:
 
         async with get_client() as client:
             await self.recover(client)
+            recovered = time.monotonic()
             while not self.stopping.is_set():
                 try:
+                    if time.monotonic() - recovered > RECOVER_EVERY:
+                        await self.recover(client)  # also runs a killed runner left claimed
+                        recovered = time.monotonic()
                     await self.fill(client)
                 except Exception as exc:  # the API is away for a moment: poll again
                     log.warning("polling for flow runs failed: %s", exc)

@@ -162,8 +162,12 @@ def test_a_case_escalates_on_its_own_and_its_flow_run_does_the_work(
                          "escalate:platform_arbitration#4"}
     letter = Path(work["escalate:platform_arbitration#4"]["letter"])
     assert letter.is_file() and "115卡盟" in letter.read_text(encoding="utf-8")
-    run = flow_run(prefect_api, run_of(real_ctx, ref).flow_run_id or "")
-    assert run["name"] == ref and run["state"]["type"] == "PAUSED"  # suspended, no process
+    # the stage's work is recorded just before the run suspends: suspended, no process
+    run = wait_for("the run to suspend", lambda: (
+        r if (r := flow_run(prefect_api, run_of(real_ctx, ref).flow_run_id or ""))["state"][
+            "type"] == "PAUSED" else None
+    ), timeout=10)
+    assert run["name"] == ref
     assert run["state"]["name"] == "Suspended"
     assert task_run_names(prefect_api, run["id"]) == [
         "await_review#2", "escalate:platform_arbitration#4", "submit:refund_application#2",
@@ -223,7 +227,9 @@ def test_killing_the_runner_mid_stage_loses_nothing_and_doubles_nothing(
             "submit:refund_application#2", "await_review#2", "escalate:platform_arbitration#4"}
         row = run_of(real_ctx, ref)
         assert row.generation == 1  # the same flow run, scheduled again after the crash
-        assert flow_run(prefect_api, row.flow_run_id or "")["state"]["type"] == "PAUSED"
+        run_id = row.flow_run_id or ""
+        wait_for("the run to suspend", lambda run_id=run_id: flow_run(  # type: ignore[misc]
+            prefect_api, run_id)["state"]["type"] == "PAUSED", timeout=10)
 
 
 def test_two_services_start_one_run_per_case_and_handle_each_deadline_once(
