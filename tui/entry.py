@@ -3,16 +3,29 @@
 ``case list --json`` on a SQLite home is answered by :mod:`cases.store.fastlist` without
 loading the command line's libraries (click, pydantic, SQLAlchemy): scripts run it often,
 and on large caseloads. Every other command, and any ``case list`` that path declines,
-goes to :func:`tui.cli.main`.
+goes to :func:`tui.cli.main`. A reader that stops early (``refundflow … | head``) ends
+the output quietly, as it does for any Unix tool.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 
 
 def main() -> None:
+    try:
+        _main()
+    except BrokenPipeError:
+        # Python would report the pipe again while flushing at exit: point stdout at
+        # /dev/null first (the recipe of the ``signal`` module's documentation).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
+
+
+def _main() -> None:
     args = sys.argv[1:]
     if args[:2] == ["case", "list"] and "--json" in args:
         from cases.store.fastlist import write_list_json

@@ -161,3 +161,23 @@ def test_an_older_database_gets_its_next_deadlines_filled_in(
     ensure_schema(sqlite_ctx.engine)  # what the next start does
     assert _fast(home, now, None, False) == expected
     assert _ordinary(sqlite_ctx, now, None, False) == expected
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(sqlite_ctx: Context, cli: Cli) -> None:
+    import subprocess
+
+    from tests.conftest import REFUNDFLOW
+
+    submitted = T("2026-10-01T09:00:00+08:00")
+    services.import_cases(sqlite_ctx, [  # more than a pipe holds (64 KiB)
+        new_case(f"P-{n}", submitted_at=submitted, product="会员" * 40) for n in range(400)
+    ])
+    for args in (["--json"], ["--json", "--stage", "submitted", "--overdue"], []):
+        proc = subprocess.Popen([REFUNDFLOW, "case", "list", *args], env=cli.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(1)
+        proc.stdout.close()  # like `| head -c 1`
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+        assert "Traceback" not in err and "internal error" not in err, (args, err)
