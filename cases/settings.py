@@ -16,12 +16,9 @@ from pydantic_settings import (
 )
 
 from cases.i18n import Lang, default_lang
+from cases.paths import default_home
 
-
-def default_home() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("refundflow", appauthor=False))
+__all__ = ["Settings", "default_home"]
 
 
 class Settings(BaseSettings):

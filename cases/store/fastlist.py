@@ -107,10 +107,10 @@ def _where(environ: Mapping[str, str]) -> tuple[Path, datetime | None] | None:
     """The database file and the frozen clock, read as ``Settings`` reads them."""
     env = {key.upper(): value for key, value in environ.items()
            if key.upper().startswith("REFUNDFLOW_")}
-    if "REFUNDFLOW_HOME" in env:
+    if env.get("REFUNDFLOW_HOME"):
         home = Path(env["REFUNDFLOW_HOME"]).expanduser()
     else:
-        from cases.settings import default_home
+        from cases.paths import default_home
 
         home = default_home().expanduser()
     config: dict[str, Any] = {}

@@ -181,3 +181,29 @@ def test_a_reader_that_stops_early_gets_no_traceback(sqlite_ctx: Context, cli: C
         err = proc.stderr.read().decode()
         proc.wait(timeout=60)
         assert "Traceback" not in err and "internal error" not in err, (args, err)
+
+
+def test_the_default_home_is_found_without_loading_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("REFUNDFLOW_HOME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    home = tmp_path / "data" / "refundflow"
+    assert Settings().home == home  # where the ordinary path looks
+    home.mkdir(parents=True)
+    url = f"sqlite:///{home / 'refundflow.db'}"
+    ctx = bootstrap(Settings(database_url=url), FixedClock(T(MOMENTS[1])))
+    services.add_case(ctx, new_case("H-1", submitted_at=T("2026-10-08T09:00:00+08:00")))
+    ctx.engine.dispose()
+    out = list_json(["--json"], {"REFUNDFLOW_NOW": MOMENTS[1]})
+    assert out is not None and json.loads(out)[0]["order"] == "H-1"
+    # and in a process of its own, without pydantic (start-up is the point of this path)
+    probe = ("import sys; from cases.store.fastlist import list_json; "
+             "out = list_json(['--json']); print(out is not None, 'pydantic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={**os.environ, "REFUNDFLOW_NOW": MOMENTS[1]}, timeout=60)
+    assert done.stdout.split() == ["True", "False"], done.stderr
