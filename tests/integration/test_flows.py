@@ -23,9 +23,8 @@ import httpx
 import pytest
 
 from cases import services
-from cases.bootstrap import Context, bootstrap
-from cases.ports import CaseRun, SystemClock
-from cases.settings import Settings
+from cases.bootstrap import Context
+from cases.ports import CaseRun
 from cases.store.runs import SqlRunBook
 from cases.vocabulary import DeadlineStatus, EventKind, Stage
 from flows import prefect_env
@@ -33,6 +32,15 @@ from tests.integration.test_service import Service, submitted_case, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFECT = str(Path(sys.executable).parent / "prefect")
+
+
+def stop_group(proc: subprocess.Popen[Any], grace: float) -> None:
+    """SIGTERM the process group of ``proc``; SIGKILL it if it is not gone after ``grace``."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
@@ -63,18 +71,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_for("the Prefect server", healthy, timeout=120, every=0.5)
         yield api
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-
-
-@pytest.fixture
-def real_ctx(db_url: str, home: Path) -> Iterator[Context]:
-    context = bootstrap(Settings(home=home, database_url=db_url, lang="en"), SystemClock())
-    yield context
-    context.engine.dispose()
+        stop_group(server, grace=20)
 
 
 @pytest.fixture
@@ -281,11 +278,7 @@ def test_the_prefect_yaml_deployments_run_on_a_process_worker(
     except AssertionError:
         raise AssertionError((tmp_path / "worker.log").read_text()[-4000:]) from None
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
+        stop_group(worker, grace=30)
     row = run_of(real_ctx, ref)
     assert row.flow_run_id and "escalate:platform_arbitration#4" in SqlRunBook(
         real_ctx.engine).stage_results(ref)

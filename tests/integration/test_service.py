@@ -20,11 +20,9 @@ from typing import Any
 import pytest
 
 from cases import services
-from cases.bootstrap import Context, bootstrap
+from cases.bootstrap import Context
 from cases.model import EventInput
-from cases.ports import SystemClock
 from cases.services import NewCase
-from cases.settings import Settings
 from cases.vocabulary import Channel, DeadlineStatus, EventKind, Reason, Stage
 from tests.conftest import REFUNDFLOW
 
@@ -70,14 +68,6 @@ class Service:
 
     def stop(self) -> None:
         self("service", "stop", check=False, timeout=60)
-
-
-@pytest.fixture
-def real_ctx(db_url: str, home: Path) -> Iterator[Context]:
-    """The case store on the real clock, as the CLI would use it (in this process)."""
-    context = bootstrap(Settings(home=home, database_url=db_url, lang="en"), SystemClock())
-    yield context
-    context.engine.dispose()
 
 
 @pytest.fixture

@@ -6,29 +6,18 @@ compare-and-sets whose point is what two writers see.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from cases import services
-from cases.bootstrap import Context, bootstrap
+from cases.bootstrap import Context
 from cases.model import EventInput
-from cases.ports import CaseRun, SystemClock
-from cases.settings import Settings
+from cases.ports import CaseRun
 from cases.store.runs import SqlRunBook
 from cases.vocabulary import EventKind, Stage
 from flows import stages
 from flows.dispatch import behind, decide
 from tests.integration.test_service import submitted_case
-
-
-@pytest.fixture
-def real_ctx(db_url: str, home: Path) -> Iterator[Context]:
-    context = bootstrap(Settings(home=home, database_url=db_url, lang="en"), SystemClock())
-    yield context
-    context.engine.dispose()
 
 
 def test_the_timeline_calls_for_stage_steps_named_after_their_events(real_ctx: Context) -> None:

@@ -155,3 +155,17 @@ async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float
         if condition():
             return
     raise AssertionError("condition not met in time:\n" + screen_text(pilot.app))
+
+
+async def open_case(pilot: Pilot[Any], ref: str) -> Any:
+    """Select ``ref`` on the caseload and open its case page (a ``CaseScreen``)."""
+    from tui.screens.case import CaseScreen
+    from tui.widgets.case_table import CaseTable
+
+    app = pilot.app
+    await settle(pilot)
+    app.screen.query_one(CaseTable).select(ref)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(app.screen, CaseScreen)
+    return app.screen

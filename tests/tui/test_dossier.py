@@ -13,21 +13,16 @@ from textual.widgets import Input, Select, Static
 
 from cases import services
 from cases.vocabulary import EvidenceKind
-from tests.tui.conftest import screen_text, seed, settle, until
+from tests.tui.conftest import open_case, screen_text, seed, settle, until
 from tui.dialogs.dossier import DossierDialog
 from tui.screens.case import CaseScreen
-from tui.widgets.case_table import CaseTable
 
 pytestmark = pytest.mark.asyncio
 
 
 async def open_dossier_dialog(pilot: Any, ref: str) -> DossierDialog:
     app = pilot.app
-    await settle(pilot)
-    app.screen.query_one(CaseTable).select(ref)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(app.screen, CaseScreen)
+    await open_case(pilot, ref)
     await pilot.press("d")
     await settle(pilot)
     assert isinstance(app.screen, DossierDialog)

@@ -13,12 +13,11 @@ from textual.widgets import Input, Static
 from cases import services
 from cases.i18n import RefundflowError
 from cases.vocabulary import EventKind
-from tests.tui.conftest import screen_text, seed, settle, until
+from tests.tui.conftest import open_case, screen_text, seed, settle, until
 from tests.tui.test_dossier import notices
 from tui.dialogs.form import FormDialog
 from tui.dialogs.province import ProvinceDialog
 from tui.screens.case import CaseScreen
-from tui.widgets.case_table import CaseTable
 
 pytestmark = pytest.mark.asyncio
 
@@ -42,16 +41,6 @@ async def type_into(pilot: Any, widget: Input, text: str) -> None:
     widget.value = text[:-2]
     await pilot.press("end", *text[-2:])
     await settle(pilot)
-
-
-async def open_case(pilot: Any, ref: str) -> CaseScreen:
-    app = pilot.app
-    await settle(pilot)
-    app.screen.query_one(CaseTable).select(ref)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(app.screen, CaseScreen)
-    return app.screen
 
 
 async def open_province_dialog(pilot: Any) -> ProvinceDialog:
