@@ -31,8 +31,9 @@ def _main() -> None:
         from cases.store.fastlist import write_list_json
 
         try:
-            if write_list_json(args[2:], sys.stdout):
-                sys.stdout.flush()
+            sys.stdout.flush()
+            if write_list_json(args[2:], sys.stdout.buffer):
+                sys.stdout.buffer.flush()
                 return
         except sqlite3.Error as exc:  # the file went bad while being read
             sys.stderr.write(

@@ -19,7 +19,7 @@ from cases.bootstrap import Context, bootstrap
 from cases.model import EventInput
 from cases.ports import FixedClock
 from cases.settings import Settings
-from cases.store.fastlist import caseload_json, list_json
+from cases.store.fastlist import caseload_text, list_json
 from cases.vocabulary import EventKind, Stage
 from tests.conftest import Cli
 from tests.tui.conftest import T, new_case
@@ -68,14 +68,16 @@ def _ordinary(ctx: Context, now: datetime, stage: Stage | None, overdue: bool) -
         return [s.as_json() for s in uow.cases.summaries(now, stage=stage, overdue=overdue)]
 
 
-def _fast(home: Path, now: datetime, stage: Stage | None, overdue: bool) -> list[Any]:
+def _fast(home: Path, now: datetime, stage: Stage | None, overdue: bool,
+          page: int | None = None) -> list[Any]:
     conn = sqlite3.connect(home / "refundflow.db", isolation_level=None)
     try:
-        rows = caseload_json(conn, now, stage.value if stage else None, overdue)
+        text = caseload_text(conn, now, stage.value if stage else None, overdue,
+                             *([page] if page else []))
     finally:
         conn.close()
-    assert rows is not None
-    return [json.loads(row) for row in rows]
+    assert text is not None
+    return json.loads(text)  # type: ignore[no-any-return]
 
 
 def test_the_same_caseload_as_the_ordinary_path(sqlite_ctx: Context, home: Path) -> None:
@@ -88,6 +90,10 @@ def test_the_same_caseload_as_the_ordinary_path(sqlite_ctx: Context, home: Path)
                 expected = _ordinary(sqlite_ctx, now, stage, overdue)
                 assert _fast(home, now, stage, overdue) == expected, (
                     moment, stage, overdue)
+                # pages that end inside a run of equal due times, and on the last row
+                for page in (1, 2, 3, 7):
+                    assert _fast(home, now, stage, overdue, page) == expected, (
+                        moment, stage, overdue, page)
     everything = _ordinary(sqlite_ctx, T(MOMENTS[1]), None, False)
     assert len(everything) == 26 and everything[-1]["next_deadline"] is None
     due = {row["next_deadline"]["due_at"] for row in everything if row["next_deadline"]}
