@@ -41,11 +41,13 @@ class Text:
 
     def render(self, lang: Lang) -> str:
         template = self.zh if lang == "zh" else self.en
+        if not self.params:
+            return template.format()
         values = {
             key: (value.render(lang) if isinstance(value, Text) else value)
             for key, value in self.params.items()
         }
-        return template.format(**values)
+        return template.format_map(values)
 
     def __str__(self) -> str:
         return self.render("en")

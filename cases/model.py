@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -28,6 +28,8 @@ from cases.vocabulary import (
 )
 
 GENESIS = "0" * 64
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+"""How an event is written out to be hashed (keys sorted, UTF-8 as is, no spaces)."""
 """The ``prev_hash`` of a case's first event."""
 
 SYSTEM = "refundflow"
@@ -112,8 +114,7 @@ class Event:
             "data": self.data,
             "prev": self.prev_hash,
         }
-        canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return hashlib.sha256(_CANONICAL.encode(body).encode("utf-8")).hexdigest()
 
 
 class Evidence:
@@ -607,6 +608,4 @@ class Case:
 
 
 def _utc_iso(value: datetime) -> str:
-    from datetime import UTC
-
     return value.astimezone(UTC).isoformat(timespec="microseconds")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -332,24 +335,43 @@ def import_file(file: Path, force: bool, as_json: bool) -> None:
     from cases.services import import_cases, restore_cases
 
     ctx = _ctx()
-    parsed = read_file(file, ctx.settings.tz, ctx.provinces)  # a bad province: its line
     refs: list[str] = []
-    with _progress(len(parsed), as_json or len(parsed) < 2000, ctx.lang) as advance:
-        if parsed.records:
-            restore_cases(ctx, parsed.records)
-            refs += [c.ref for c in parsed.records]
-            advance(len(parsed.records))
-        if parsed.new:
-            created = import_cases(
-                ctx, parsed.new, force=force, actor=ctx.settings.who, progress=advance
-            )
-            refs += [c.ref for c in created]
+    with _without_cycle_collection():
+        parsed = read_file(file, ctx.settings.tz, ctx.provinces)  # a bad province: its line
+        with _progress(len(parsed), as_json or len(parsed) < 2000, ctx.lang) as advance:
+            if parsed.records:
+                restore_cases(ctx, parsed.records)
+                refs += [c.ref for c in parsed.records]
+                advance(len(parsed.records))
+            if parsed.new:
+                created = import_cases(
+                    ctx, parsed.new, force=force, actor=ctx.settings.who, progress=advance
+                )
+                refs += [c.ref for c in created]
     if as_json:
         emit_json({"imported": len(refs), "refs": refs})
     else:
         click.echo(
             Text("已导入 {n} 个案件", "imported {n} cases", {"n": len(refs)}).render(ctx.lang)
         )
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a file is read and written.
+
+    An import builds hundreds of thousands of objects that all stay alive until the
+    transaction commits, and the collector keeps walking them all: a third of the time
+    of an import of 10,000 cases. Nothing built here becomes garbage before the end, and
+    the collector runs again right after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _progress:

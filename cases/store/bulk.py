@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Table
@@ -34,7 +35,18 @@ def _utc_text(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError("refusing to store a naive datetime")
+    # An import repeats the same moments (its own "now" in every case, event and
+    # deadline; shared due times), so their text is remembered. Only for fold 0: Python
+    # calls the two readings of an hour repeated at a DST change equal, but with fold 0
+    # on both sides, equal aware datetimes are the same instant.
+    return _stored(value) if value.fold == 0 else _convert(value)
+
+
+def _convert(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+_stored = lru_cache(maxsize=8192)(_convert)
 
 
 def _money(value: Any) -> str | None:

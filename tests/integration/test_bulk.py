@@ -74,3 +74,17 @@ def test_bulk_rows_are_the_rows_core_writes(
         case = services.get_case(ctx, ref)
         assert case.amount == Decimal(str(case.amount)) and case.paid_at.tzinfo is not None
     ctx.engine.dispose()
+
+
+def test_a_repeated_hour_at_a_dst_change_is_stored_as_two_instants() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cases.store.bulk import _utc_text
+
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))
+    second = first.replace(fold=1)
+    assert first == second  # Python's rule for the same zone; the instants differ
+    assert _utc_text(first) == "2026-11-01 05:30:00.000000"
+    assert _utc_text(second) == "2026-11-01 06:30:00.000000"
+    assert _utc_text(first.astimezone(ZoneInfo("UTC"))) == "2026-11-01 05:30:00.000000"
