@@ -280,7 +280,7 @@ def write_taskrc(rc: Path, data: Path) -> None:
 
 # --------------------------------------------------------------------------- profiles
 PROFILE_SNIPPET = (
-    "import cProfile,sys; sys.argv=['refundflow',{args}]; from tui.cli import main; "
+    "import cProfile,sys; sys.argv=['refundflow',{args}]; from tui.entry import main; "
     "cProfile.run('main()', {out!r})"
 )
 
@@ -319,7 +319,7 @@ def _trim_pstats(text: str, shorten: bool = False) -> str:
 
 def importtime(args: list[str], env: dict[str, str], err: Path, top: int = 12) -> dict[str, Any]:
     code = f"import sys; sys.argv=['refundflow',{','.join(repr(a) for a in args)}]; " \
-           "from tui.cli import main; main()"
+           "from tui.entry import main; main()"
     with err.open("wb") as fh:
         r = run([str(PYTHON), "-X", "importtime", "-c", code], env, stderr=fh)
     entries = []  # (cumulative us, depth, name) for top-level imports of the program
