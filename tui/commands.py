@@ -151,9 +151,14 @@ def case_list(stage: str | None = None, overdue: bool = False, as_json: bool = F
         return
     from zoneinfo import ZoneInfo
 
+    from rich.console import Console
+
     from tui.output import caseload_table
 
-    print_rich(caseload_table(rows, ctx.clock.now(), ctx.lang, ZoneInfo(ctx.settings.tz)))
+    console = Console(highlight=False)
+    width = console.width if console.is_terminal else None  # piped: every character
+    table = caseload_table(rows, ctx.clock.now(), ctx.lang, ZoneInfo(ctx.settings.tz), width)
+    console.print(table, soft_wrap=True)
 
 
 @case.command("show")

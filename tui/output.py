@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rich.markup import escape
+from rich.text import Text as RichText
 
 from cases.i18n import Lang, Text
 from cases.integrity import Verification
@@ -62,23 +63,36 @@ HEAD = {
 }
 
 
-def caseload_table(rows: list[CaseSummary], now: datetime, lang: Lang, zone: ZoneInfo) -> object:
-    from rich.table import Table
+NARROW_DROPS = ("order", "amount", "platform")
+"""Columns left out, in this order, when the caseload does not fit the terminal: what is
+due and when matters most; `case show` has the rest."""
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for key in HEAD:
-        table.add_column(HEAD[key].render(lang), no_wrap=key != "platform")
+
+def caseload_table(
+    rows: list[CaseSummary], now: datetime, lang: Lang, zone: ZoneInfo, width: int | None = None
+) -> RichText:
+    """The caseload as aligned columns, most urgent first, overdue countdowns in red.
+
+    Built as one styled text, not a ``rich`` table: cell text is never read as markup (a
+    platform called ``[VIP]卡盟`` is printed as it is), and 100,000 rows print in about a
+    second instead of minutes. Widths count display cells, so Chinese text lines up.
+    Given a ``width`` (a terminal's), columns are left out (:data:`NARROW_DROPS`) until
+    the rest fits; piped output keeps every column for scripts.
+    """
+    from rich.cells import cell_len
+
+    keys = list(HEAD)
+    cells: list[list[str]] = []
+    late: list[bool] = []
     for row in rows:
-        due = ""
-        left = ""
+        due = left = ""
         if row.next_due is not None and row.next_kind is not None:
             due = f"{label(DeadlineKind(row.next_kind), lang)} {show_due(row.next_due, zone)}"
             if row.next_provisional:
                 due += " *"
             left = countdown(row.next_due, now, lang)
-            if row.overdue:
-                left = f"[red]{left}[/red]"
-        table.add_row(
+        late.append(bool(row.overdue and left))
+        cells.append([
             row.ref,
             row.platform,
             row.order_no,
@@ -86,8 +100,35 @@ def caseload_table(rows: list[CaseSummary], now: datetime, lang: Lang, zone: Zon
             label(row.stage, lang),
             due,
             left,
-        )
-    return table
+        ])
+    head = [HEAD[key].render(lang) for key in keys]
+    widths = [max(cell_len(text) for text in column) for column in zip(head, *cells, strict=True)]
+    gap = "  "
+    shown = list(range(len(keys)))
+    for key in NARROW_DROPS:
+        if width is None or sum(widths[i] for i in shown) + len(gap) * (len(shown) - 1) <= width:
+            break
+        shown.remove(keys.index(key))
+    *body_columns, last = shown
+    out = RichText(no_wrap=True, overflow="ignore", end="")
+    for index, line in enumerate([head, *cells]):
+        body = gap.join(_pad(line[i], widths[i]) for i in body_columns)
+        if index == 0:
+            out.append(f"{body}{gap}{line[last]}", "bold")
+            continue
+        out.append("\n")
+        if line[last]:
+            out.append(body + gap)
+            out.append(line[last], "red" if late[index - 1] else "")
+        else:
+            out.append(body.rstrip())
+    return out
+
+
+def _pad(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    return text + " " * (width - cell_len(text))
 
 
 def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:

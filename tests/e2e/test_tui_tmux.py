@@ -4,6 +4,7 @@ keeps the user's own tmux out, and goes away with the test."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -64,13 +65,16 @@ def terminal(cli: Any) -> Iterator[Callable[..., Terminal]]:
     socket = str(folder / "sock")
     started: list[Terminal] = []
 
-    def start(width: int = 100, height: int = 30, **env: str) -> Terminal:
+    def start(width: int = 100, height: int = 30, *args: str, **env: str) -> Terminal:
+        """The app (or, given ``args``, that command, whose output then stays on screen)."""
         session = f"rf{len(started)}"
         # COLUMNS/LINES would override the real terminal's size (shutil.get_terminal_size).
         inherited = {k: v for k, v in cli.env.items() if k not in ("COLUMNS", "LINES")}
         environment = {**inherited, "TERM": "xterm-256color", "REFUNDFLOW_TUI_SERVICE": "off",
                        **env}
         command = ["env", "-i", *(f"{k}={v}" for k, v in environment.items()), REFUNDFLOW]
+        if args:
+            command = ["sh", "-c", '"$@"; sleep 60', "sh", *command, *args]
         subprocess.run(["tmux", "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s",
                         session, "-x", str(width), "-y", str(height), *command],
                        check=True, timeout=20)
@@ -146,3 +150,51 @@ def test_an_empty_home_shows_how_to_begin(terminal: Any, home: Path) -> None:
     shown = term.wait(lambda s: "No cases yet" in s, "the empty screen")
     assert "new case" in shown and "import a CSV" in shown
     term.keys("q")
+
+
+def _table_cases(cli: Any) -> tuple[str, str]:
+    odd = cli.json("case", "add", "--platform", "[VIP]卡盟", "--order", "[/x]1", "--product",
+                   "[bold]会员[/bold]", "--amount", "30", "--channel", "wechat", "--reason",
+                   "not_activated", "--paid-at", "2026-09-28T10:00+08:00")["ref"]
+    cli("case", "event", odd, "submitted", "--at", "2026-09-29 09:00")
+    later = cli.json(*add_args("KM-77", "128", "2026-10-04T10:00+08:00"))["ref"]
+    cli("case", "event", later, "submitted", "--at", "2026-10-04 12:00")
+    return odd, later
+
+
+def test_the_caseload_table_prints_text_as_typed_and_lines_up(cli: Any) -> None:
+    odd, later = _table_cases(cli)
+    out = cli("case", "list", REFUNDFLOW_NOW="2026-10-10T10:00+08:00").stdout
+    lines = out.splitlines()
+    assert lines[0].split() == ["Ref", "Platform", "Order", "Amount", "Stage", "Next",
+                                "deadline", "Time", "left"]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert "[VIP]卡盟" in rows[odd] and "[/x]1" in rows[odd]  # not read as markup
+    assert "overdue" in rows[odd] and "in " in rows[later]
+    # Chinese platform names take two cells a character: the columns still line up.
+    from rich.cells import cell_len
+
+    def column(line: str, text: str) -> int:
+        return cell_len(line[: line.index(text)])
+
+    assert column(rows[odd], "30.00 CNY") == column(rows[later], "128.00 CNY") == column(
+        lines[0], "Amount")
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_a_narrow_terminal_leaves_columns_out_instead_of_wrapping(
+    cli: Any, terminal: Any
+) -> None:
+    odd, later = _table_cases(cli)
+    now = {"REFUNDFLOW_NOW": "2026-10-10T10:00+08:00"}
+    wide = terminal(160, 10, "case", "list", **now)
+    shown = wide.wait(lambda s: later in s, "the wide table")
+    assert "Order" in shown and "[/x]1" in shown and "[VIP]卡盟" in shown
+    narrow = terminal(80, 10, "case", "list", **now)
+    shown = narrow.wait(lambda s: later in s, "the narrow table")
+    rows = [line for line in shown.splitlines() if line.startswith("RF-")]
+    assert len(rows) == 2, shown  # one line a case: nothing wrapped
+    assert "Order" not in shown and "[/x]1" not in shown
+    assert "overdue" in rows[0] and "platform review" in rows[0], shown
+    colored = narrow.tmux("capture-pane", "-p", "-e", "-t", narrow.session)
+    assert re.search(r"\x1b\[31m(\x1b\[[0-9;]*m)*overdue", colored), colored  # in red
