@@ -459,5 +459,5 @@ def rules(platform: str, as_json: bool) -> None:
         table.add_column(head[0] if ctx.lang == "zh" else head[1], overflow="fold")
     for r in items:
         source = escape(r.source.render(ctx.lang))
-        table.add_row(r.key, r.duration.describe().render(ctx.lang), source)
+        table.add_row(escape(r.key), r.duration.describe().render(ctx.lang), source)
     print_rich(table)

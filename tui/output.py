@@ -202,7 +202,7 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
         for item in case.evidence:
             files.add_row(
                 label(item.kind, lang),
-                item.original_name,
+                escape(item.original_name),
                 item.sha256[:16] + "…",
                 show_time(item.captured_at, zone),
             )

@@ -254,3 +254,15 @@ def test_bad_input_is_refused_in_one_line_and_changes_nothing(
                       "--force")
     assert forced["stage"] == "submitted"
     assert [d["kind"] for d in forced["deadlines"]] == ["review"]
+
+
+def test_names_with_brackets_are_shown_as_typed(cli: Any, tmp_path: Path) -> None:
+    """Square brackets are ordinary text, not styling: ``[x]截图.png`` stays that name."""
+    ref = cli.json(*add_args("[A]-1"))["ref"]
+    shot = tmp_path / "[x]截图.png"
+    shot.write_bytes(b"\x89PNG")
+    cli("evidence", "add", ref, str(shot), "--kind", "purchase")
+    shown = cli("case", "show", ref).stdout
+    row = next(line for line in shown.splitlines() if "purchase proof" in line)
+    assert "[x]截图.png" in row, shown
+    assert "[A]-1" in next(line for line in shown.splitlines() if line.startswith("Order"))
