@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cases.outbox import DeadlineDue, Notice, NoticeStatus
@@ -46,10 +45,14 @@ class SqlOutboxRepository(NoticeQueue):
         values = {key: getattr(notice, key) for key in COLUMNS}
         dialect = self.session.get_bind().dialect.name
         if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql  # only here: it loads every PG driver
+
             statement: Any = postgresql.insert(orm.outbox).on_conflict_do_nothing(
                 index_elements=["dedupe_key"]
             )
         elif dialect == "sqlite":
+            from sqlalchemy.dialects import sqlite
+
             statement = sqlite.insert(orm.outbox).on_conflict_do_nothing(
                 index_elements=["dedupe_key"]
             )

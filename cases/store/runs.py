@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Select, and_, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from cases.ports import CaseRun, RunBook
 from cases.store import orm
@@ -196,8 +195,13 @@ def _inserted(conn: Any, table: Any, values: dict[str, Any]) -> bool:
 
 def _insert_ignore(dialect: str, table: Any) -> Any:
     """INSERT that does nothing when the primary key exists (SQLite and Postgres)."""
+    # Imported here: the Postgres dialect loads every Postgres driver (asyncpg, pg8000, …).
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table).on_conflict_do_nothing()
     if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table).on_conflict_do_nothing()
     return insert(table)  # pragma: no cover - only SQLite and Postgres are supported
