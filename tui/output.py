@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from rich.markup import escape
 from rich.text import Text as RichText
 
-from cases.i18n import Lang, Text
+from cases.i18n import InvalidInput, Lang, Text
 from cases.integrity import Verification
 from cases.model import Case
 from cases.ports import CaseSummary
@@ -131,6 +131,16 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - cell_len(text))
 
 
+def _rung_name(key: str, lang: Lang) -> str:
+    """``平台退款申请 (refund_application)``: the name to read, the key to type."""
+    from cases.ladder import rung
+
+    try:
+        return f"{rung(key).name.render(lang)} ({key})"
+    except InvalidInput:  # a rung this version no longer knows
+        return key
+
+
 def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
     """The case as rich renderables: summary, deadlines with their reasons, timeline, evidence."""
     from rich.table import Table
@@ -164,7 +174,7 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
     if case.refunded:
         rows.append(("已到账" if zh else "Refunded", f"{case.refunded} / {case.amount}"))
     if case.rung:
-        rows.append(("维权阶梯" if zh else "Rung", case.rung))
+        rows.append(("维权阶梯" if zh else "Rung", _rung_name(case.rung, lang)))
     for key, value in rows:
         facts.add_row(key, escape(value))
     out: list[object] = [facts]

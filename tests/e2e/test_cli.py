@@ -266,3 +266,12 @@ def test_names_with_brackets_are_shown_as_typed(cli: Any, tmp_path: Path) -> Non
     row = next(line for line in shown.splitlines() if "purchase proof" in line)
     assert "[x]截图.png" in row, shown
     assert "[A]-1" in next(line for line in shown.splitlines() if line.startswith("Order"))
+
+
+def test_the_case_page_names_the_rung_in_the_users_language(cli: Any) -> None:
+    ref = cli.json(*add_args("R-1"))["ref"]
+    cli("case", "event", ref, "submitted", "--at", "2026-09-30 18:00")
+    english = cli("case", "show", ref).stdout
+    assert "Refund application on the platform (refund_application)" in english
+    chinese = cli("case", "show", ref, REFUNDFLOW_LANG="zh").stdout
+    assert "平台退款申请 (refund_application)" in chinese
