@@ -190,7 +190,17 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
                 status = f"[red]{status}[/red]"
         due = show_due(d.due_at, zone) + (" *" if d.provisional else "")
         deadlines.add_row(label(d.kind, lang), due, status, escape(d.rule(lang)))
-    out.append(deadlines)
+    if case.deadlines:
+        out.append(deadlines)
+    elif case.stage == Stage.DRAFT:
+        out.append(
+            "期限：暂无。记录“已提交退款申请”（refundflow case event 编号 submitted）后开始计时。"
+            if zh
+            else "Deadlines: none yet. They start when you record the application "
+            "(refundflow case event REF submitted)."
+        )
+    else:
+        out.append("期限：无" if zh else "Deadlines: none")
 
     timeline = Table(title="时间线" if zh else "Timeline", title_justify="left", box=None)
     for head in (("#", "#"), ("时间", "When"), ("事件", "Event"), ("详情", "Details")):

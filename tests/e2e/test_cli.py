@@ -275,3 +275,12 @@ def test_the_case_page_names_the_rung_in_the_users_language(cli: Any) -> None:
     assert "Refund application on the platform (refund_application)" in english
     chinese = cli("case", "show", ref, REFUNDFLOW_LANG="zh").stdout
     assert "平台退款申请 (refund_application)" in chinese
+
+
+def test_a_draft_says_when_its_deadlines_start(cli: Any) -> None:
+    ref = cli.json(*add_args("D-1", "128", "2026-09-29T10:00+08:00", "--reason",
+                             "false_promise"))["ref"]
+    assert cli.json("case", "show", ref)["deadlines"] == []
+    shown = cli("case", "show", ref).stdout
+    assert "Deadlines: none yet. They start when you record the application" in shown
+    assert "期限：暂无" in cli("case", "show", ref, REFUNDFLOW_LANG="zh").stdout
