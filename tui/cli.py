@@ -155,6 +155,23 @@ case_list = commands.case_list
 
 
 def main() -> None:
+    # Help in Chinese for a Chinese user: `-h`/`--help`, or a bare group (`refundflow case`)
+    # that prints its help. Only then are the settings read for the language and the table
+    # of translations imported; every other command starts without them.
+    args = sys.argv[1:]
+    words = args[: args.index("--")] if "--" in args else args
+    asks_help = any(word in ("-h", "--help") for word in words)
+    if not asks_help:
+        node: click.Command | None = cli
+        for word in (w for w in words if not w.startswith("-")):
+            node = node.commands.get(word) if isinstance(node, click.Group) else None
+            if node is None:
+                break
+        asks_help = isinstance(node, click.Group) and node.no_args_is_help
+    if asks_help and _lang() == "zh":
+        from tui.help_zh import localize
+
+        localize(cli)
     cli(prog_name="refundflow")
 
 

@@ -56,13 +56,13 @@ def case() -> None:
 @click.option("--order", "order_no", required=True, help="Order number on the platform.")
 @click.option("--product", required=True, help="What was bought.")
 @click.option("--amount", required=True, help="Amount paid, e.g. 128.00.")
-@click.option("--currency", default="CNY", show_default=True)
+@click.option("--currency", default="CNY", show_default=True, help="Currency of the amount.")
 @click.option("--channel", required=True, help="|".join(CHANNELS))
 @click.option("--reason", required=True, help="|".join(REASONS))
 @click.option("--paid-at", required=True, help="When you paid, e.g. 2026-09-30T10:00+08:00.")
 @click.option("--merchant", help="Shop inside the platform, if any.")
 @click.option("--zone", help="Time zone of the platform (default: REFUNDFLOW_TZ, Asia/Shanghai).")
-@click.option("--note")
+@click.option("--note", help="A note kept with the case.")
 @click.option("--usage", help="How much was used, e.g. '10/30 days' or '1/5 benefits'.")
 @click.option("--assignee", help="Who handles the case (teams).")
 @click.option("--province", help="Your province, e.g. 江苏 or Jiangsu (see refundflow provinces).")
@@ -129,7 +129,7 @@ def _rule_pair(item: str) -> tuple[str, str]:
 @case.command("list")
 @click.option("--stage", type=click.Choice(STAGES), help="Only cases in this stage.")
 @click.option("--overdue", is_flag=True, help="Only cases with a deadline already passed.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def case_list(stage: str | None = None, overdue: bool = False, as_json: bool = False) -> None:
     """The caseload, most urgent first."""
@@ -163,7 +163,7 @@ def case_list(stage: str | None = None, overdue: bool = False, as_json: bool = F
 
 @case.command("show")
 @click.argument("ref")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def case_show(ref: str, as_json: bool) -> None:
     """A case: facts, deadlines with their rules, timeline, evidence."""
@@ -177,13 +177,13 @@ def case_show(ref: str, as_json: bool) -> None:
 @click.argument("ref")
 @click.argument("kind", metavar="|".join(EVENTS))
 @click.option("--at", help="When it happened (default: now). Without a zone: the case's zone.")
-@click.option("--note")
+@click.option("--note", help="A note kept with the event.")
 @click.option("--amount", help="Amount received (for arrived).")
 @click.option("--refund-no", help="Refund number the platform gave (退款编号).")
 @click.option("--ticket", help="Ticket number of the conversation (工单号).")
 @click.option("--rung", help="Rung to escalate to (default: the next one).")
 @click.option("--force", is_flag=True, help="Submit even if another application is live.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def case_event(ref: str, kind: str, **opts: Any) -> None:
     """Record what happened to a case and when."""
@@ -220,7 +220,7 @@ def case_event(ref: str, kind: str, **opts: Any) -> None:
 
 @case.command("verify")
 @click.argument("ref")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def case_verify(ref: str, as_json: bool) -> None:
     """Check the timeline's hash chain and every evidence file. Exit 6 if anything changed."""
@@ -252,7 +252,7 @@ def case_verify(ref: str, as_json: bool) -> None:
 @click.argument("ref")
 @click.argument("key")
 @click.argument("duration")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def case_rule(ref: str, key: str, duration: str, as_json: bool) -> None:
     """Override one deadline rule for this case, e.g. `review "5 working days"`."""
@@ -267,7 +267,7 @@ def case_rule(ref: str, key: str, duration: str, as_json: bool) -> None:
 @case.command("set")
 @click.argument("ref")
 @click.option("--province", help='Your province, e.g. 江苏 or Jiangsu; "" clears it.')
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def case_set(ref: str, province: str | None, as_json: bool) -> None:
     """Change a case's details (for now its province); the change goes on the timeline."""
@@ -292,9 +292,9 @@ def evidence() -> None:
 @click.argument("ref")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--kind", required=True, help="|".join(KINDS))
-@click.option("--note")
+@click.option("--note", help="A note kept with the file.")
 @click.option("--captured-at", help="When the screenshot or record was taken (default: now).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def evidence_add(ref: str, file: Path, **opts: Any) -> None:
     """Copy FILE into the evidence store (never modified) and note it on the timeline."""
@@ -332,7 +332,7 @@ def evidence_add(ref: str, file: Path, **opts: Any) -> None:
 @cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Import even if an order has a live application.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def import_file(file: Path, force: bool, as_json: bool) -> None:
     """Import cases from CSV (UTF-8/BOM or GB18030) or JSON; all rows or none."""
@@ -403,7 +403,9 @@ class _progress:
 
 @cli.command("export")
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "csv", "ics"]), default="json", show_default=True
+    "--format", "fmt", type=click.Choice(["json", "csv", "ics"]), default="json", show_default=True,
+    help="json keeps everything (import reads it back); csv opens in Excel; "
+    "ics is a calendar of the open deadlines.",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File (default: stdout).")
 @friendly
@@ -436,7 +438,7 @@ def export(fmt: str, output: Path | None) -> None:
 
 @cli.command("rules")
 @click.option("--platform", default="", help="Show the rules as they apply to this platform.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def rules(platform: str, as_json: bool) -> None:
     """The deadline rules in force and where each number comes from."""

@@ -128,7 +128,7 @@ def letter(ref: str, rung_key: str | None, lang: str | None, output: Path | None
 @click.option("--province", help=PROVINCE_HELP)
 @click.option("--lang", help="Language of the joint complaint: zh (default) or en.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the complaint here.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def ladder_command(ref: str | None, merchant: str | None, province: str | None,
                    lang: str | None, output: Path | None, as_json: bool) -> None:
@@ -277,7 +277,7 @@ def dossier(ref: str, output: Path | None, rung_key: str | None, lang: str | Non
 
 
 @cli.command("provinces")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def provinces(as_json: bool) -> None:
     """Every province (the names --province accepts) with the figures known for it."""

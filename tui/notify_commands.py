@@ -82,7 +82,7 @@ def notify() -> None:
 
 
 @notify.command("test")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def notify_test(as_json: bool) -> None:
     """Send a test mail and say exactly which step failed (DNS, connection, TLS, login)."""
@@ -165,8 +165,8 @@ def outbox() -> None:
 
 @outbox.command("list")
 @click.option("--status", type=click.Choice(STATUSES), help="Only mail in this state.")
-@click.option("--limit", type=int, default=200, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", type=int, default=200, show_default=True, help="At most this many mails.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def outbox_list(status: str | None, limit: int, as_json: bool) -> None:
     """The outbox, newest first: what was sent, what waits and why."""
@@ -195,7 +195,7 @@ def outbox_list(status: str | None, limit: int, as_json: bool) -> None:
 
 
 @outbox.command("send")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def outbox_send(as_json: bool) -> None:
     """Send what is due now (the background service does this every 15 seconds)."""
@@ -224,7 +224,7 @@ def outbox_send(as_json: bool) -> None:
 
 @outbox.command("retry")
 @click.argument("notice_id", metavar="ID", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def outbox_retry(notice_id: int, as_json: bool) -> None:
     """Send a failed, held or cancelled mail again (the background service sends it)."""

@@ -78,7 +78,7 @@ def service_stop(timeout: float) -> None:
 
 
 @service.command("status")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def service_status(as_json: bool) -> None:
     """Is the service running, where is the Prefect API, and how is each part."""
@@ -119,7 +119,7 @@ def service_run() -> None:
 
 
 @cli.command("doctor")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
 def doctor(as_json: bool) -> None:
     """Check the data directory, database, service, Prefect API and holiday data."""
