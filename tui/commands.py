@@ -336,29 +336,36 @@ def evidence_add(ref: str, file: Path, **opts: Any) -> None:
 @friendly
 def import_file(file: Path, force: bool, as_json: bool) -> None:
     """Import cases from CSV (UTF-8/BOM or GB18030) or JSON; all rows or none."""
-    from cases.importing import read_file
-    from cases.services import import_cases, restore_cases
-
     ctx = _ctx()
-    refs: list[str] = []
     with _without_cycle_collection():
-        parsed = read_file(file, ctx.settings.tz, ctx.provinces)  # a bad province: its line
-        with _progress(len(parsed), as_json or len(parsed) < 2000, ctx.lang) as advance:
-            if parsed.records:
-                restore_cases(ctx, parsed.records)
-                refs += [c.ref for c in parsed.records]
-                advance(len(parsed.records))
-            if parsed.new:
-                created = import_cases(
-                    ctx, parsed.new, force=force, actor=ctx.settings.who, progress=advance
-                )
-                refs += [c.ref for c in created]
+        # Only the references come back: the cases are released before the collector
+        # restarts, so it does not start by walking them all once more.
+        refs = _import_refs(ctx, file, force, quiet=as_json)
     if as_json:
         emit_json({"imported": len(refs), "refs": refs})
     else:
         click.echo(
             Text("已导入 {n} 个案件", "imported {n} cases", {"n": len(refs)}).render(ctx.lang)
         )
+
+
+def _import_refs(ctx: Any, file: Path, force: bool, quiet: bool) -> list[str]:
+    from cases.importing import read_file
+    from cases.services import import_cases, restore_cases
+
+    refs: list[str] = []
+    parsed = read_file(file, ctx.settings.tz, ctx.provinces)  # a bad province: its line
+    with _progress(len(parsed), quiet or len(parsed) < 2000, ctx.lang) as advance:
+        if parsed.records:
+            restore_cases(ctx, parsed.records)
+            refs += [c.ref for c in parsed.records]
+            advance(len(parsed.records))
+        if parsed.new:
+            created = import_cases(
+                ctx, parsed.new, force=force, actor=ctx.settings.who, progress=advance
+            )
+            refs += [c.ref for c in created]
+    return refs
 
 
 @contextmanager

@@ -73,9 +73,11 @@ def write_list_json(
         conn.close()
         return False
     try:
-        out.write(b"[" + first)
-        for page in pages:
-            out.write(b"," + page)
+        out.write(b"[")
+        out.write(first)
+        for page in pages:  # written as they come: a page is megabytes, not copied again
+            out.write(b",")
+            out.write(page)
         out.write(b"]\n")
     finally:
         conn.close()
