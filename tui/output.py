@@ -131,6 +131,67 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - cell_len(text))
 
 
+DETAIL_NAMES_ZH = {
+    "platform": "平台",
+    "order": "订单号",
+    "product": "商品",
+    "amount": "金额",
+    "currency": "币种",
+    "channel": "支付方式",
+    "reason": "退款原因",
+    "paid_at": "付款时间",
+    "merchant": "商家",
+    "province": "省份",
+    "was": "原为",
+    "note": "备注",
+    "ticket": "工单号",
+    "refund_no": "退款编号",
+    "deadline": "期限",
+    "rule": "规则",
+    "round": "轮次",
+    "due_at": "截止",
+    "rung": "维权阶梯",
+    "after_missed": "错过的期限",
+    "escalated_to": "升级到",
+    "name": "文件",
+    "kind": "类别",
+    "size": "大小",
+    "sha256": "SHA-256",
+    "refunded_total": "累计到账",
+    "outstanding": "尚欠",
+    "duration": "时长",
+}
+"""How the timeline names what an event recorded, in Chinese; English shows the keys as
+stored (the same names as in `case show --json`)."""
+
+
+def event_details(data: dict[str, object], lang: Lang, zone: ZoneInfo) -> str:
+    """``平台=115卡盟, 支付方式=支付宝, …``: an event's record in the reader's language, with
+    channels, reasons, kinds and rungs by their names and times in the case's zone."""
+    from cases.vocabulary import Channel, EvidenceKind, Reason
+
+    named: dict[str, type[Labeled]] = {
+        "channel": Channel, "reason": Reason, "kind": EvidenceKind, "deadline": DeadlineKind,
+    }
+    parts = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        shown = str(value)
+        if key in named and shown in named[key]._value2member_map_:
+            shown = named[key](shown).label(lang)
+        elif key in ("rung", "escalated_to"):
+            shown = _rung_name(shown, lang)
+        elif key in ("paid_at", "due_at"):
+            try:
+                shown = show_time(datetime.fromisoformat(shown), zone)
+            except ValueError:
+                pass
+        name = DETAIL_NAMES_ZH.get(key, key) if lang == "zh" else key
+        parts.append(f"{name}={shown}")
+    return ", ".join(parts)
+
+
 def _rung_name(key: str, lang: Lang) -> str:
     """``平台退款申请 (refund_application)``: the name to read, the key to type."""
     from cases.ladder import rung
@@ -206,7 +267,7 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
     for head in (("#", "#"), ("时间", "When"), ("事件", "Event"), ("详情", "Details")):
         timeline.add_column(head[0] if zh else head[1], overflow="fold")
     for e in case.ordered_events():
-        detail = ", ".join(f"{k}={v}" for k, v in e.data.items() if v is not None)
+        detail = event_details(e.data, lang, zone)
         timeline.add_row(str(e.seq), show_time(e.at, zone), label(e.kind, lang), escape(detail))
     out.append(timeline)
 

@@ -284,3 +284,12 @@ def test_a_draft_says_when_its_deadlines_start(cli: Any) -> None:
     shown = cli("case", "show", ref).stdout
     assert "Deadlines: none yet. They start when you record the application" in shown
     assert "期限：暂无" in cli("case", "show", ref, REFUNDFLOW_LANG="zh").stdout
+
+
+def test_the_timeline_reads_in_the_users_language(cli: Any) -> None:
+    ref = cli.json(*add_args("T-1", "128", "2026-09-29T10:00+08:00"))["ref"]
+    chinese = cli("case", "show", ref, REFUNDFLOW_LANG="zh").stdout
+    assert "平台=115卡盟" in chinese and "支付方式=支付宝" in chinese, chinese
+    assert "付款时间=2026-09-29 10:00" in chinese and "channel=" not in chinese
+    english = cli("case", "show", ref).stdout
+    assert "channel=Alipay" in english and "paid_at=2026-09-29 10:00" in english, english
