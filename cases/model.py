@@ -28,9 +28,9 @@ from cases.vocabulary import (
 )
 
 GENESIS = "0" * 64
+"""The ``prev_hash`` of a case's first event."""
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 """How an event is written out to be hashed (keys sorted, UTF-8 as is, no spaces)."""
-"""The ``prev_hash`` of a case's first event."""
 
 SYSTEM = "refundflow"
 """The actor of what refundflow does by itself (a missed deadline, an automatic escalation)."""
