@@ -38,6 +38,9 @@ RECONCILE_EVERY = 300.0
 FULL_RECONCILE_EVERY = 3600.0
 HUNG_AFTER = 120.0
 """Seconds a running local server may leave its API unanswered before it is restarted."""
+STARTING_GRACE = 120.0
+"""Seconds after the start during which a part waiting for the Prefect API is "starting";
+after that, an API that has never answered is a failure (a wrong or unreachable URL)."""
 
 
 class Orchestra:
@@ -70,7 +73,11 @@ class Orchestra:
             files.logs / "runner.log", files.home,
         ) if settings.serve else None
         self.api_ok = False
-        self._answered_at = time.monotonic()
+        self.answered_once = False
+        """Whether the API has answered since the start: until then, and for at most
+        :data:`STARTING_GRACE`, a part that is not up is starting (a local Prefect server
+        takes 10-20 s to answer), not failing."""
+        self._started_at = self._answered_at = time.monotonic()
         self.last_error: str | None = None
         self._inbox: list[CaseRun] = []
         self._lock = threading.Lock()
@@ -82,6 +89,7 @@ class Orchestra:
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:
+        self._started_at = time.monotonic()
         if self.server is not None:
             self.server.start()
         self._thread.start()
@@ -98,6 +106,7 @@ class Orchestra:
     def supervise(self) -> None:
         """Check the API and keep the children alive (called every 2 s)."""
         self.api_ok = _healthy(self.api_url)
+        self.answered_once |= self.api_ok
         now = time.monotonic()
         if self.api_ok or self.server is None or not self.server.alive:
             self._answered_at = now
@@ -132,6 +141,10 @@ class Orchestra:
                                "limit": self.settings.runner_limit, **self.runner.health()}
         parts["dispatcher"] = {"ok": self.api_ok and self._thread.is_alive(),
                                "last_error": self.last_error, **self._report}
+        if not self.answered_once and time.monotonic() - self._started_at < STARTING_GRACE:
+            for part in parts.values():
+                if not part["ok"]:
+                    part["starting"] = True
         return parts
 
     # ------------------------------------------------------------------ dispatcher

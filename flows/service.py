@@ -230,9 +230,13 @@ class Service:
         exact = self.scheduler.get_job("exact")
         now = datetime.now(UTC)
         poll = self.stats["last_poll_at"]
+        patience = 10 * self.settings.pump_seconds + 5
         pump_ok = poll is not None and (
             now - datetime.fromisoformat(poll)
-        ).total_seconds() < 10 * self.settings.pump_seconds + 5
+        ).total_seconds() < patience
+        pump: dict[str, Any] = {"ok": pump_ok, "last_poll_at": poll}
+        if poll is None and (now - self.started_at).total_seconds() < patience:
+            pump["starting"] = True  # its first round is still to come
         parts: dict[str, Any] = {
             "scheduler": {
                 "ok": self.scheduler.running and not self._failed,
@@ -243,7 +247,7 @@ class Service:
                 "handled": self.stats["handled"],
                 "last_handled_at": self.stats["last_handled_at"],
             },
-            "pump": {"ok": pump_ok, "last_poll_at": poll},
+            "pump": pump,
             "notifications": {
                 "ok": self.stats["notifications"] != "failed",
                 "state": self.stats["notifications"] or "not installed",

@@ -99,8 +99,10 @@ def service_status(as_json: bool) -> None:
     if report.get("prefect_api_url"):
         click.echo(f"Prefect API: {report['prefect_api_url']}")
     for name, part in report["parts"].items():
-        details = ", ".join(f"{k}={v}" for k, v in part.items() if k != "ok" and v is not None)
-        click.echo(f"  {'ok ' if part.get('ok') else 'BAD'} {name}: {details}")
+        details = ", ".join(f"{k}={v}" for k, v in part.items()
+                            if k not in ("ok", "starting") and v is not None)
+        mark = "ok " if part.get("ok") else "..." if part.get("starting") else "BAD"
+        click.echo(f"  {mark} {name}: {details}")
     if not report.get("responsive"):
         click.echo(_say(lang, "服务无响应：超过 20 秒没有心跳；见 {log}",
                         "the service is unresponsive: no heartbeat for 20 s; see {log}",

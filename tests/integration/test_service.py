@@ -129,6 +129,31 @@ def test_start_status_stop_and_one_service_per_home(
     assert "not running" in service("service", "stop").stdout
 
 
+def test_while_the_prefect_api_has_not_answered_yet_the_service_says_starting(
+    home: Path, db_url: str,
+) -> None:
+    from flows.prefect_env import free_port
+    from tui.widgets.service import summary
+
+    nobody = f"http://127.0.0.1:{free_port()}/api"  # a Prefect API that does not answer (yet)
+    service = Service(home, db_url, REFUNDFLOW_ORCHESTRATE="true", PREFECT_API_URL=nobody)
+    service("service", "start")
+    try:
+        deadline = time.monotonic() + 60
+        report = service.status()
+        while "server" not in report["parts"] and time.monotonic() < deadline:
+            time.sleep(0.5)
+            report = service.status()
+        server = report["parts"]["server"]
+        assert not server["ok"] and server["starting"] and server["url"] == nobody, report
+        assert report["parts"]["scheduler"]["ok"], report  # deadlines do not wait for Prefect
+        assert summary(report, "en") == "starting the background service…"
+        shown = service("service", "status", check=False)
+        assert shown.returncode == 4 and "... server" in shown.stdout and "BAD" not in shown.stdout
+    finally:
+        service.stop()
+
+
 def test_doctor_says_what_to_fix(
     home: Path, db_url: str, services_started: Callable[..., Service],
 ) -> None:

@@ -72,18 +72,28 @@ def summary(status: dict[str, Any] | None, lang: Lang) -> str:
         return t("service.none", lang)
     if status.get("responsive") is False:
         return t("service.stale", lang)
-    sick = [name for name, value in _parts(status).items() if not _healthy(value)]
+    parts = _parts(status)
+    sick = [name for name, value in parts.items() if not _healthy(value)]
+    if sick and all(_starting(parts[name]) for name in sick):
+        return t("service.starting", lang)
     if sick:
         return t("service.degraded", lang) + " (" + ", ".join(sick) + ")"
     pid = status.get("pid")
     return t("service.running", lang) + (f" (pid {pid})" if pid else "")
 
 
+def _starting(value: Any) -> bool:
+    """A part not up yet because the service has only just started (``flows.orchestra``)."""
+    return isinstance(value, dict) and bool(value.get("starting"))
+
+
 def _describe(value: Any) -> str:
     if not isinstance(value, dict):
         return str(value)
-    facts = [f"{k}={v}" for k, v in value.items() if k != "ok" and v not in (None, "", {})]
-    return ("ok" if _healthy(value) else "failing") + ("  " + ", ".join(facts) if facts else "")
+    facts = [f"{k}={v}" for k, v in value.items()
+             if k not in ("ok", "starting") and v not in (None, "", {})]
+    state = "ok" if _healthy(value) else "starting" if _starting(value) else "failing"
+    return state + ("  " + ", ".join(facts) if facts else "")
 
 
 def details(status: dict[str, Any] | None, lang: Lang) -> list[tuple[str, str, bool]]:
