@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 STALE_AFTER = 20.0
 """Seconds without a heartbeat in service.json after which a running service is unresponsive."""
+STARTING_FOR = 60.0
+"""Seconds after it took the home during which a service without a heartbeat yet is starting
+(it loads Prefect and APScheduler first), not unresponsive."""
 
 
 def ensure_running(settings: Settings) -> None:
@@ -49,6 +52,10 @@ def status(settings: Settings) -> dict[str, Any]:
     if not running:
         return report
     state = files.read_state()
+    if state.get("pid") != report["pid"]:  # nothing written by this run yet
+        state = {}
+        since = _mtime_age(files.pid)  # the pid file is written as the home is taken
+        report["starting"] = since is not None and since < STARTING_FOR
     beat = state.get("heartbeat_at")
     age = _age(beat)
     report.update(
@@ -147,6 +154,13 @@ def _signal(pid: int, sig: int, group: bool = False) -> None:
             os.kill(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _mtime_age(path: Path) -> float | None:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def _age(stamp: str | None) -> float | None:

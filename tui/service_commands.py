@@ -94,6 +94,10 @@ def service_status(as_json: bool) -> None:
         click.echo(_say(lang, "后台服务没有运行（refundflow service start 启动）",
                         "the service is not running (start it with `refundflow service start`)"))
         sys.exit(3)
+    if report.get("starting"):
+        click.echo(_say(lang, "后台服务正在启动（pid {pid}）…",
+                        "the service is starting (pid {pid})…", pid=report["pid"]))
+        sys.exit(4)
     click.echo(_say(lang, "后台服务运行中（pid {pid}），自 {at}", "the service runs (pid {pid}) "
                     "since {at}", pid=report["pid"], at=report.get("started_at")))
     if report.get("prefect_api_url"):

@@ -154,6 +154,32 @@ def test_while_the_prefect_api_has_not_answered_yet_the_service_says_starting(
         service.stop()
 
 
+def test_a_service_that_has_not_written_its_first_heartbeat_is_starting(home: Path) -> None:
+    import os
+
+    from cases.settings import Settings
+    from flows.control import STARTING_FOR, status
+    from flows.home import HomeLock, ServiceFiles
+    from tui.widgets.service import summary
+
+    files = ServiceFiles(home)
+    lock = HomeLock(files.lock)  # what a service holds from its first instant
+    assert lock.acquire()
+    try:
+        files.pid.write_text(str(os.getpid()))
+        files.state.write_text('{"pid": 1, "heartbeat_at": "2020-01-01T00:00:00+00:00"}')
+        report = status(Settings(home=home))  # the state left by an earlier run is not this one
+        assert report["running"] and report["starting"] and not report["ok"], report
+        assert summary(report, "en") == "starting the background service…"
+        old = time.time() - STARTING_FOR - 1
+        os.utime(files.pid, (old, old))  # a start that never got as far as a heartbeat
+        report = status(Settings(home=home))
+        assert not report["starting"] and report["responsive"] is False, report
+        assert summary(report, "en") == "service: not responding"
+    finally:
+        lock.release()
+
+
 def test_doctor_says_what_to_fix(
     home: Path, db_url: str, services_started: Callable[..., Service],
 ) -> None:

@@ -70,6 +70,8 @@ def summary(status: dict[str, Any] | None, lang: Lang) -> str:
     """One line for the top bar: not running / not responding / degraded / running."""
     if status is None or not status.get("running"):
         return t("service.none", lang)
+    if status.get("starting"):
+        return t("service.starting", lang)
     if status.get("responsive") is False:
         return t("service.stale", lang)
     parts = _parts(status)
