@@ -67,7 +67,7 @@ def _parts(status: dict[str, Any]) -> dict[str, Any]:
 
 
 def summary(status: dict[str, Any] | None, lang: Lang) -> str:
-    """One line for the top bar: not running / not responding / degraded / running."""
+    """One line for the top bar: not running / starting / not responding / degraded / running."""
     if status is None or not status.get("running"):
         return t("service.none", lang)
     if status.get("starting"):
