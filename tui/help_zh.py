@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 import click
+from rich.cells import cell_len
 
 HELP: dict[str, str] = {
     # refundflow
@@ -260,9 +261,8 @@ def _localize(command: click.Command, path: str, help_names: list[str]) -> None:
             _localize(sub, f"{path} {name}".strip(), help_names)
 
 
-def cells(text: str) -> int:
-    """Terminal columns of ``text``: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+cells = cell_len
+"""Terminal columns of a text: Chinese characters take two (rich's measure, as the tables use)."""
 
 
 _CLOSING = set("，。；：、！？）」』”’》〉】…,.;:!?)]}%")

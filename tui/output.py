@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text as RichText
 
@@ -74,13 +75,12 @@ def caseload_table(
     """The caseload as aligned columns, most urgent first, overdue countdowns in red.
 
     Built as one styled text, not a ``rich`` table: cell text is never read as markup (a
-    platform called ``[VIP]卡盟`` is printed as it is), and 100,000 rows print in about a
-    second instead of minutes. Widths count display cells, so Chinese text lines up.
+    platform called ``[VIP]卡盟`` is printed as it is), and it is quicker (4,000 rows: the
+    command took 0.75 s instead of 2.2 s). Widths count display cells, so Chinese text
+    lines up.
     Given a ``width`` (a terminal's), columns are left out (:data:`NARROW_DROPS`) until
     the rest fits; piped output keeps every column for scripts.
     """
-    from rich.cells import cell_len
-
     keys = list(HEAD)
     cells: list[list[str]] = []
     late: list[bool] = []
@@ -126,8 +126,6 @@ def caseload_table(
 
 
 def _pad(text: str, width: int) -> str:
-    from rich.cells import cell_len
-
     return text + " " * (width - cell_len(text))
 
 

@@ -26,6 +26,7 @@ ordinary path, which also gives the proper message for a mistake.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
@@ -194,7 +195,7 @@ def caseload_pages(
     if overdue:
         return dated.read(conn, params)
     undated = _Pages([*where, "c.next_due_at IS NULL"], ("ref",), "c.ref > :ref")
-    return _chain(dated.read(conn, params), undated.read(conn, params))
+    return itertools.chain(dated.read(conn, params), undated.read(conn, params))
 
 
 class _Pages:
@@ -239,7 +240,3 @@ class _Pages:
             params = {**params, **dict(zip(self.key, end, strict=True))}
             body, last = following
 
-
-def _chain(*parts: Iterator[bytes]) -> Iterator[bytes]:
-    for part in parts:
-        yield from part
