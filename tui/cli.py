@@ -172,7 +172,31 @@ def main() -> None:
         from tui.help_zh import localize
 
         localize(cli)
-    cli(prog_name="refundflow")
+    # click's standalone mode would print its own parse errors (in English) and exit; they
+    # are caught here instead, so a Chinese user reads them in Chinese.
+    try:
+        result = cli.main(prog_name="refundflow", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # a bare group: its help
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        if _lang() == "zh":
+            from tui.help_zh import localize, usage_error
+
+            localize(cli)
+            click.echo(usage_error(exc), err=True)
+        else:
+            exc.show()
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:  # Ctrl-C or end of input at a prompt
+        click.echo("已中止。" if _lang() == "zh" else "Aborted!", err=True)
+        sys.exit(1)
+    # Not standalone, click hands back an explicit exit's code (--help, --version) instead of
+    # exiting; a command's own return value is never an exit code here.
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 __all__ = ["cli", "main", "friendly", "emit_json", "print_rich", "_ctx"]

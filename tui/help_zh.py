@@ -429,10 +429,117 @@ def _extras(help_text: str) -> tuple[str, str]:
     return found["help"], f"[{'；'.join(items)}]"
 
 
+# ------------------------------------------------------------------------ usage errors
+_OPTION_USAGE = [
+    (re.compile(r"Option '(?P<name>.+)' requires an argument\.$"), "选项 {name} 后面要写一个值。"),
+    (
+        re.compile(r"Option '(?P<name>.+)' requires (?P<n>\d+) arguments\.$"),
+        "选项 {name} 后面要写 {n} 个值。",
+    ),
+    (
+        re.compile(r"Option '(?P<name>.+)' does not take a value\.$"),
+        "选项 {name} 不带值，只写选项本身。",
+    ),
+    (
+        re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)$", re.S),
+        "多余的参数：{args}。",
+    ),
+    (re.compile(r"Missing command\.$"), "缺少命令。"),
+    (
+        re.compile(r"Argument '(?P<name>.+)' takes (?P<n>\d+) values\.$"),
+        "参数 {name} 要 {n} 个值。",
+    ),
+]
+"""click's messages about how options and arguments are written, and their Chinese."""
+_BAD_VALUE = [
+    (
+        re.compile(r"(?P<value>.*) is not one of (?P<choices>.*)\.$", re.S),
+        "{value} 不是可选的值；可选：{choices}。",
+    ),
+    (
+        re.compile(r"(?P<value>.*) is not (?P<choices>'[^']*')\.$", re.S),
+        "{value} 不是可选的值；只能是 {choices}。",
+    ),
+    (re.compile(r"(?P<value>.*) is not a valid integer\.$", re.S), "{value} 不是整数。"),
+]
+"""click's messages about a value its type refuses (choices, numbers), and their Chinese."""
+
+
+def usage_error(exc: click.UsageError) -> str:
+    """What click prints for a command line it cannot parse, in Chinese: the usage line, how
+    to get help, and the error. A message this table does not know keeps click's English
+    after the Chinese frame, so nothing the user needs is lost."""
+    ctx = exc.ctx
+    lines: list[str] = []
+    if ctx is not None:
+        formatter = ZhFormatter()
+        ctx.command.format_usage(ctx, formatter)
+        lines.append(formatter.getvalue().rstrip("\n"))
+        # localize() turns the help option into an ordinary one: look for its names.
+        taken = {opt for param in ctx.command.get_params(ctx) for opt in param.opts}
+        names = [name for name in ctx.help_option_names if name in taken]
+        if names:
+            lines.append(f"运行 {ctx.command_path} {max(names, key=len)} 查看帮助。")
+        lines.append("")
+    lines.append("错误：" + _usage_message(exc))
+    return "\n".join(lines)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    if isinstance(exc, click.MissingParameter):
+        return _missing(exc)
+    if isinstance(exc, click.NoSuchOption):
+        return f"没有选项 {exc.option_name}。" + _did_you_mean(exc.possibilities)
+    if isinstance(exc, click.exceptions.NoSuchCommand):
+        return f"没有命令 {exc.command_name}。" + _did_you_mean(exc.possibilities)
+    if isinstance(exc, click.BadParameter):
+        hint = _hint(exc)
+        said = _translated(exc.message, _BAD_VALUE) or exc.message
+        return f"{hint} 的值有误：{said}" if hint else f"值有误：{said}"
+    return _translated(exc.message, _OPTION_USAGE) or exc.format_message()
+
+
+def _missing(exc: click.MissingParameter) -> str:
+    hint = _hint(exc)
+    kind = exc.param_type or (exc.param.param_type_name if exc.param else "")
+    text = {"option": "缺少选项 {hint}。", "argument": "缺少参数 {hint}。"}.get(
+        kind, "缺少 {hint}。"
+    ).format(hint=hint)
+    if exc.param is not None and isinstance(exc.param.type, click.Choice):
+        text += "可选：" + "、".join(str(choice) for choice in exc.param.type.choices) + "。"
+    return text
+
+
+def _hint(exc: click.BadParameter) -> str:
+    """The option or argument, as click names it in its own message: ``--stage``, ``REF``."""
+    hint = exc.param_hint
+    if hint is None and exc.param is not None:
+        hint = exc.param.get_error_hint(exc.ctx)
+    if hint is None:
+        return ""
+    if not isinstance(hint, str):
+        hint = " / ".join(hint)
+    return hint.replace("'", "")
+
+
+def _did_you_mean(possibilities: list[str] | None) -> str:
+    if not possibilities:
+        return ""
+    return "你是不是想用 " + " 或 ".join(sorted(possibilities)) + "？"
+
+
+def _translated(message: str, table: list[tuple[re.Pattern[str], str]]) -> str | None:
+    for pattern, chinese in table:
+        found = pattern.match(message)
+        if found:
+            return chinese.format(**found.groupdict())
+    return None
+
+
 class ZhContext(click.Context):
     """A context whose help pages are laid out by :class:`ZhFormatter`."""
 
     formatter_class = ZhFormatter
 
 
-__all__ = ["HELP", "SHORT", "localize", "walk", "param_key", "cells", "wrap"]
+__all__ = ["HELP", "SHORT", "localize", "walk", "param_key", "cells", "wrap", "usage_error"]

@@ -191,13 +191,15 @@ print("\\nloaded:", "tui.help_zh" in sys.modules, "pydantic" in sys.modules)
     [
         (["case", "list", "--json"], False, None),
         (["rules"], False, None),
-        (["case", "add", "--platform", "P"], False, None),  # refused: no --order
+        (["case", "list", "--overdue"], False, None),
+        # Refused (no --order): the error is put into Chinese by the same table.
+        (["case", "add", "--platform", "P"], True, True),
         (["--version"], False, False),  # nothing reads the settings for the language
         (["rules", "--help"], True, True),
         (["case"], True, True),
     ],
 )
-def test_only_a_request_for_help_loads_the_table(
+def test_only_help_or_a_mistyped_command_line_loads_the_table(
     home: Path, args: list[str], table: bool, settings: bool | None
 ) -> None:
     env = {**os.environ, "REFUNDFLOW_LANG": "zh", "REFUNDFLOW_HOME": str(home)}
