@@ -6,6 +6,7 @@ Every failure is an :class:`InvalidInput` that says what was wrong and how to wr
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,9 +19,12 @@ MAX_AMOUNT = Decimal("100000000")
 
 def parse_amount(text: str, what: str = "amount") -> Decimal:
     """A positive sum of money with at most two decimals: ``128``, ``128.00``, ``¥1,280.5``."""
-    cleaned = re.sub(r"[\s,¥￥元]|^CNY|^RMB", "", str(text).strip(), flags=re.IGNORECASE)
+    typed = unicodedata.normalize("NFKC", str(text)).strip()  # full-width: １２８．００
+    cleaned = re.sub(r"[\s,¥元]|^CNY|^RMB", "", typed, flags=re.IGNORECASE)
     try:
         value = Decimal(cleaned)
+        if not value.is_finite():  # "NaN", "Infinity"
+            raise InvalidOperation
     except InvalidOperation:
         raise InvalidInput(
             Text(
@@ -29,7 +33,7 @@ def parse_amount(text: str, what: str = "amount") -> Decimal:
                 {"text": text, "what": what},
             )
         ) from None
-    if not value.is_finite() or value <= 0:
+    if value <= 0:
         raise InvalidInput(
             Text(
                 "金额必须大于 0（收到 {text}）",
@@ -90,7 +94,7 @@ def parse_time(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
     Returns the aware time and whether the zone was assumed (the output says so).
     A date alone means the start of that day.
     """
-    raw = _pad(text.strip().replace("/", "-").replace("Z", "+00:00"))
+    raw = _pad(_chinese_date(text).replace("/", "-").replace("Z", "+00:00"))
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
             value = datetime.combine(date.fromisoformat(raw), time(0, 0))
@@ -99,7 +103,8 @@ def parse_time(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
     except ValueError:
         raise InvalidInput(
             Text(
-                "时间“{text}”无法识别；请写成 2026-09-30T10:00+08:00 或 2026-09-30 10:00",
+                "时间“{text}”无法识别；请写成 2026-09-30 10:00、2026年9月30日 10:00 "
+                "或 2026-09-30T10:00+08:00",
                 'cannot read the time "{text}"; write e.g. 2026-09-30T10:00+08:00 '
                 "or 2026-09-30 10:00",
                 {"text": text},
@@ -108,6 +113,28 @@ def parse_time(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
     if value.tzinfo is None:
         return value.replace(tzinfo=zone), True
     return value, False
+
+
+_CHINESE_DAY = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*")
+_CHINESE_HOUR = re.compile(r"(\d{1,2})\s*[点时]\s*(?:(\d{1,2})\s*分?)?$")
+_DOTTED_DAY = re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})")
+
+
+def _chinese_date(text: str) -> str:
+    """Times as Chinese users type them: full-width digits and colons from an input method
+    (``２０２６－０９－３０ １０：００``), ``2026年9月30日 10:00``, ``2026年9月30日10点30分``,
+    ``2026.9.30 10:00``; written the ISO way, with ``-`` and ``:``."""
+    raw = unicodedata.normalize("NFKC", text).strip()
+    raw = _DOTTED_DAY.sub(r"\1-\2-\3", raw)
+    day = _CHINESE_DAY.match(raw)
+    if day is None:
+        return raw
+    rest = raw[day.end() :]
+    hour = _CHINESE_HOUR.fullmatch(rest)
+    if hour is not None:
+        rest = f"{int(hour[1]):02d}:{int(hour[2] or 0):02d}"
+    head = f"{day[1]}-{day[2]}-{day[3]}"
+    return f"{head} {rest}" if rest else head
 
 
 def _pad(raw: str) -> str:
@@ -125,11 +152,12 @@ def parse_choice(enum: type[Labeled], text: str, option: str) -> Labeled:
         return enum.parse(text)
     except ValueError:
         choices = "|".join(member.value for member in enum)
+        named = "、".join(f"{member.value}（{member.label('zh')}）" for member in enum)
         raise InvalidInput(
             Text(
-                "{option} 的取值“{text}”无效；可选：{choices}",
+                "{option} 的取值“{text}”无效；可选：{named}",
                 'unknown {option} "{text}"; choose one of {choices}',
-                {"option": option, "text": text, "choices": choices},
+                {"option": option, "text": text, "choices": choices, "named": named},
             )
         ) from None
 

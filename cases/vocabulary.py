@@ -7,6 +7,7 @@ has a label in both languages for people.
 from __future__ import annotations
 
 import functools
+import re
 from enum import StrEnum
 
 from cases.i18n import LANGS, Lang, Text
@@ -34,10 +35,26 @@ class Labeled(StrEnum):
         return member  # type: ignore[return-value]
 
 
+_QUOTED = re.compile(r"[“”'\"]")
+"""A label with quotes (虚假“永久/终身”承诺) is one name, its slash inside the quotes."""
+
+
 @functools.cache
 def _label_index(cls: type[Labeled]) -> dict[str, Labeled]:
-    """Every member's zh and en label, lower-cased, built once per enum."""
-    return {member.label(lang).lower(): member for member in cls for lang in LANGS}
+    """Every member's zh and en label, lower-cased, built once per enum; and each half of a
+    label that names two things (``未激活/未使用``: ``未激活``, ``未使用``), and the short names
+    people use (``微信``), as long as no other member of the enum claims the same words."""
+    index = {member.label(lang).lower(): member for member in cls for lang in LANGS}
+    claims: dict[str, set[Labeled]] = {}
+    for member in cls:
+        labels = [member.label(lang).lower() for lang in LANGS]
+        names = [part for label in labels if not _QUOTED.search(label) for part in label.split("/")]
+        for name in (*names, *SHORT_NAMES.get(member, ())):
+            claims.setdefault(name.strip(), set()).add(member)
+    for name, members in claims.items():
+        if name and len(members) == 1 and name not in index:
+            index[name] = members.pop()
+    return index
 
 
 class Channel(Labeled):
@@ -193,6 +210,16 @@ _LABELS: list[dict[Labeled, Text]] = [
         DeadlineStatus.CANCELLED: Text("已取消", "cancelled"),
     },
 ]
+
+SHORT_NAMES: dict[Labeled, tuple[str, ...]] = {
+    Channel.WECHAT: ("微信", "wechat pay"),
+    Channel.BANK_CARD: ("储蓄卡", "借记卡", "debit card"),
+    Reason.PLATFORM_GONE: ("跑路",),
+    Reason.FALSE_PROMISE: ("虚假承诺", "false promise"),
+    Reason.OTHER: ("其他",),
+    EvidenceKind.OTHER: ("其他",),
+}
+"""What people call a member besides its labels (accepted when typed, never shown)."""
 
 LABELS: dict[tuple[type, str], Text] = {}
 for _group in _LABELS:
