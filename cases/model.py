@@ -415,6 +415,17 @@ class Case:
         self.province = province
         return self.append_event(EventKind.PROVINCE_CHANGED, now, now, data, actor)
 
+    def set_assignee(
+        self, assignee: str | None, now: datetime, actor: str | None = None
+    ) -> Event | None:
+        """Hand the case to someone else on the team (``None``: to nobody), on the timeline;
+        ``None`` when it is already theirs."""
+        if assignee == self.assignee:
+            return None
+        data = {"assignee": assignee, "was": self.assignee}
+        self.assignee = assignee
+        return self.append_event(EventKind.ASSIGNEE_CHANGED, now, now, data, actor)
+
     def append_event(
         self,
         kind: EventKind,

@@ -185,6 +185,10 @@ class CaseRepository(abc.ABC):
     def open_cases_for_order(self, platform: str, order_no: str) -> list[str]: ...
 
     @abc.abstractmethod
+    def refs_for_order_no(self, order_no: str) -> list[str]:
+        """References of every case with this order number, on any platform, oldest first."""
+
+    @abc.abstractmethod
     def summaries(
         self, now: datetime, stage: Stage | None = None, overdue: bool = False
     ) -> list[CaseSummary]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
 
@@ -236,12 +238,58 @@ def override_rule(
 def set_province(deps: Deps, ref: str, name: str | None, *, actor: str | None = None) -> Case:
     """Set, change or clear (``None`` or blank) the user's province for one case, on the
     timeline; a name the province table does not know is refused with the ones it does."""
-    province = _province_name(deps, name)
+    return change_details(deps, ref, province=name, actor=actor)
+
+
+class Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+"""The value of a detail :func:`change_details` leaves as it is."""
+
+MAX_ASSIGNEE = 200
+
+
+@retried
+def change_details(
+    deps: Deps,
+    ref: str,
+    *,
+    province: str | None | Keep = KEEP,
+    assignee: str | None | Keep = KEEP,
+    actor: str | None = None,
+) -> Case:
+    """Change a case's province and who handles it (``None`` or blank clears either), each
+    change on the timeline, all in one transaction; what is already so records nothing."""
+    # Checked before the unit of work: a bad name refuses the whole change.
+    new_province = province if province is KEEP else _province_name(deps, province)
+    new_assignee = assignee if assignee is KEEP else _assignee(assignee)
     with deps.uow() as uow:
         case = _get(uow.cases, ref)
-        if case.set_province(province, deps.clock.now(), actor) is not None:
+        now = deps.clock.now()
+        changed = False
+        if new_province is not KEEP:
+            changed |= case.set_province(new_province, now, actor) is not None
+        if new_assignee is not KEEP:
+            changed |= case.set_assignee(new_assignee, now, actor) is not None
+        if changed:
             uow.commit()
     return case
+
+
+def _assignee(name: str | None) -> str | None:
+    if name is None or not name.strip():
+        return None
+    if len(name.strip()) > MAX_ASSIGNEE:
+        raise InvalidInput(
+            Text(
+                "负责人名称过长（{n} 个字符，最多 {max} 个）",
+                "the assignee's name is too long ({n} characters, at most {max})",
+                {"n": len(name.strip()), "max": MAX_ASSIGNEE},
+            )
+        )
+    return name.strip()
 
 
 @dataclass(frozen=True)
@@ -399,17 +447,47 @@ def _kind_for(key: str) -> DeadlineKind:
     return DeadlineKind(head) if head in DeadlineKind._value2member_map_ else DeadlineKind.RUNG
 
 
+_REF = re.compile(r"RF[-\s]?(\d{4})[-\s]?(\d{1,9})", re.IGNORECASE)
+"""A case reference as people type it: ``RF-2026-0001``, ``rf-2026-1``, ``RF20260001``."""
+
+
 def _get(repo: CaseRepository, ref: str) -> Case:
-    case = repo.get(ref)
-    if case is None:
+    """The case a user means by ``ref``: its reference (any letter case, with or without the
+    leading zeros), or else the order number of exactly one case."""
+    typed = ref.strip()
+    found = _REF.fullmatch(typed)
+    case = repo.get(f"RF-{found[1]}-{int(found[2]):04d}" if found else typed)
+    if case is not None:
+        return case
+    refs = repo.refs_for_order_no(typed) if typed else []
+    if len(refs) == 1:
+        by_order = repo.get(refs[0])
+        if by_order is not None:
+            return by_order
+    if len(refs) > 1:
+        raise NotFound(
+            Text(
+                "订单号 {order} 有 {n} 个案件：{refs}；请写出要哪一个的案件编号",
+                "order {order} has {n} cases: {refs}; give the reference of the one you mean",
+                {"order": typed, "n": len(refs), "refs": ", ".join(refs)},
+            )
+        )
+    if found:
         raise NotFound(
             Text(
                 "没有编号为 {ref} 的案件；用 refundflow case list 查看全部编号",
                 "no case {ref}; see every reference with `refundflow case list`",
-                {"ref": ref},
+                {"ref": typed},
             )
         )
-    return case
+    raise NotFound(
+        Text(
+            "没有编号或订单号为 {ref} 的案件；用 refundflow case list 查看全部编号",
+            "no case {ref} (neither a reference nor an order number); see every reference "
+            "with `refundflow case list`",
+            {"ref": typed},
+        )
+    )
 
 
 def _refuse_duplicates(repo: CaseRepository, rows: list[NewCase], force: bool) -> None:

@@ -113,6 +113,7 @@ class EventKind(Labeled):
     EVIDENCE_ADDED = "evidence_added"
     RULE_CHANGED = "rule_changed"
     PROVINCE_CHANGED = "province_changed"
+    ASSIGNEE_CHANGED = "assignee_changed"
     DEADLINE_MISSED = "deadline_missed"
 
 
@@ -192,6 +193,7 @@ _LABELS: list[dict[Labeled, Text]] = [
         EventKind.EVIDENCE_ADDED: Text("添加证据", "evidence added"),
         EventKind.RULE_CHANGED: Text("修改期限规则", "deadline rule changed"),
         EventKind.PROVINCE_CHANGED: Text("修改所在省份", "province changed"),
+        EventKind.ASSIGNEE_CHANGED: Text("更换负责人", "assignee changed"),
         EventKind.DEADLINE_MISSED: Text("期限已过", "deadline missed"),
     },
     {

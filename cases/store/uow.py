@@ -213,6 +213,11 @@ class SqlCaseRepository(CaseRepository):
         stages = [s for s in Stage if s != Stage.CLOSED]
         return self._refs_for_order(platform, order_no, stages)
 
+    def refs_for_order_no(self, order_no: str) -> list[str]:
+        c = orm.cases.c
+        query = select(c.ref).where(c.order_no == order_no).order_by(c.id)
+        return list(self.session.scalars(query))
+
     def _refs_for_order(self, platform: str, order_no: str, stages: Sequence[Stage]) -> list[str]:
         c = orm.cases.c
         query = select(c.ref).where(

@@ -293,3 +293,46 @@ def test_the_timeline_reads_in_the_users_language(cli: Any) -> None:
     assert "付款时间=2026-09-29 10:00" in chinese and "channel=" not in chinese
     english = cli("case", "show", ref).stdout
     assert "channel=Alipay" in english and "paid_at=2026-09-29 10:00" in english, english
+
+
+def test_a_chinese_user_types_as_an_input_method_writes(cli: Any, tmp_path: Path) -> None:
+    """Labels and short names for values, a Chinese date, the order number for the case."""
+    new = cli.json(
+        "case", "add", "--platform", "115卡盟", "--order", "KM20260930001", "--product", "年卡",
+        "--amount", "１２８．００", "--channel", "微信", "--reason", "未激活",
+        "--paid-at", "2026年9月29日 10点30分", REFUNDFLOW_LANG="zh",
+    )
+    assert (new["amount"], new["channel"], new["reason"]) == ("128.00", "wechat", "not_activated")
+    assert new["paid_at"] == "2026-09-29T10:30:00+08:00"
+    sub = cli.json("case", "event", "KM20260930001", "submitted", "--at", "2026年9月30日 18:00")
+    assert (sub["ref"], sub["stage"]) == (new["ref"], "submitted")
+    assert cli.json("case", "show", "rf-2026-1")["stage"] == "submitted"
+    shot = tmp_path / "截图.png"
+    shot.write_bytes(b"\x89PNG")
+    cli("evidence", "add", "KM20260930001", str(shot), "--kind", "其他")
+    assert [e["kind"] for e in cli.json("case", "show", new["ref"])["evidence"]] == ["other"]
+
+
+def test_an_order_number_of_two_cases_asks_which_one(cli: Any) -> None:
+    first = cli.json(*add_args("KM-2"))["ref"]
+    second = cli.json(*add_args("KM-2", "128", "2026-09-29T10:00+08:00", "--platform", "易购卡盟"))[
+        "ref"
+    ]
+    result = cli("case", "event", "KM-2", "submitted", check=False, REFUNDFLOW_LANG="zh")
+    refused(result, 3, f"订单号 KM-2 有 2 个案件：{first}, {second}")
+    assert [cli.json("case", "show", ref)["stage"] for ref in (first, second)] == ["draft"] * 2
+
+
+def test_a_team_hands_a_case_to_someone_else(cli: Any) -> None:
+    ref = cli.json(*add_args("A-1", "128", "2026-09-29T10:00+08:00", "--assignee", "张伟"))["ref"]
+    moved = cli.json("case", "set", ref, "--assignee", "李娜", REFUNDFLOW_ACTOR="张伟")
+    assert moved["assignee"] == "李娜"
+    last = moved["events"][-1]
+    assert (last["kind"], last["data"], last["actor"]) == (
+        "assignee_changed", {"assignee": "李娜", "was": "张伟"}, "张伟")
+    assert [row["assignee"] for row in cli.json("case", "list")] == ["李娜"]  # the list's copy
+    page = cli("case", "show", ref, REFUNDFLOW_LANG="zh").stdout
+    assert re.search(r"^负责人 +李娜", page, re.M) and "更换负责人" in page
+    assert "负责人=李娜, 原为=张伟" in page
+    cli("case", "verify", ref)
+    refused(cli("case", "set", ref, check=False), 2, "nothing to change", "--assignee")

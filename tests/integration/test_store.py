@@ -55,6 +55,16 @@ def test_references_count_per_year_without_gaps(ctx: Context) -> None:
     assert refs == [f"RF-2026-{n:04d}" for n in range(1, 7)]
 
 
+def test_a_case_is_found_by_its_order_number_on_any_platform(ctx: Context) -> None:
+    first = services.add_case(ctx, new_case("KM-7")).ref
+    assert services.get_case(ctx, "KM-7").ref == first
+    assert services.get_case(ctx, first.lower()).ref == first
+    second = services.add_case(ctx, new_case("KM-7", platform="易购卡盟")).ref
+    with ctx.uow() as uow:
+        assert uow.cases.refs_for_order_no("KM-7") == [first, second]
+        assert uow.cases.refs_for_order_no("KM-8") == []
+
+
 def test_a_lost_update_is_refused_by_the_version_column(ctx: Context) -> None:
     if ctx.engine.dialect.name == "sqlite":
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): see the concurrent-writer test")

@@ -54,6 +54,9 @@ class FakeRepository(CaseRepository):
             if c.platform == platform and c.order_no == order_no and c.stage in LIVE_STAGES
         ]
 
+    def refs_for_order_no(self, order_no: str) -> list[str]:
+        return [c.ref for c in self.store.values() if c.order_no == order_no]
+
     def open_cases_for_order(self, platform: str, order_no: str) -> list[str]:
         return [
             c.ref

@@ -173,6 +173,44 @@ def test_unknown_reference_names_the_fix(deps: FakeDeps) -> None:
         services.get_case(deps, "RF-2026-9999")
 
 
+@pytest.mark.parametrize("typed", ["RF-2026-0001", "rf-2026-1", " RF20260001 ", "Rf-2026-001"])
+def test_a_reference_is_found_however_it_is_typed(deps: FakeDeps, typed: str) -> None:
+    services.add_case(deps, new_case())
+    assert services.get_case(deps, typed).ref == "RF-2026-0001"
+
+
+def test_a_case_is_found_by_its_order_number(deps: FakeDeps) -> None:
+    services.add_case(deps, new_case(order_no="KM-1"))
+    ref = services.add_case(deps, new_case(order_no="KM20260930001")).ref
+    submitted = services.record_event(
+        deps, " KM20260930001 ", event(EventKind.SUBMITTED, "2026-10-13T09:00:00+08:00")
+    )
+    assert submitted.ref == ref == "RF-2026-0002" and submitted.stage == Stage.SUBMITTED
+    assert services.get_case(deps, ref).stage == Stage.SUBMITTED
+
+
+def test_an_order_number_of_several_cases_names_them_and_changes_nothing(
+    deps: FakeDeps,
+) -> None:
+    services.add_case(deps, new_case(order_no="888"))
+    services.add_case(deps, new_case(order_no="888", platform="易购卡盟"))
+    with pytest.raises(NotFound) as refused:
+        services.record_event(deps, "888", event(EventKind.SUBMITTED, "2026-10-13T09:00:00+08:00"))
+    assert refused.value.render("en") == (
+        "order 888 has 2 cases: RF-2026-0001, RF-2026-0002; give the reference of the one you mean"
+    )
+    assert [services.get_case(deps, r).stage for r in ("RF-2026-0001", "RF-2026-0002")] == [
+        Stage.DRAFT, Stage.DRAFT
+    ]
+
+
+def test_something_neither_reference_nor_order_says_so(deps: FakeDeps) -> None:
+    services.add_case(deps, new_case())
+    with pytest.raises(NotFound) as refused:
+        services.get_case(deps, "A1002")
+    assert "没有编号或订单号为 A1002 的案件" in refused.value.render("zh")
+
+
 def test_no_reason_window_is_a_deadline_only_while_open(deps: FakeDeps) -> None:
     deps.at("2026-09-30T12:00:00+08:00")
     fresh = services.add_case(deps, new_case(reason=Reason.MISTAKEN_PURCHASE))
@@ -283,3 +321,43 @@ def test_stepping_onto_a_barred_rung_is_refused_unless_forced(deps: FakeDeps) ->
         deps, recent, event(EventKind.ESCALATED, "2026-10-19T10:00:00+08:00", rung="samr_12315")
     )
     assert case.rung == "samr_12315"
+
+
+# ------------------------------------------------------------------------------ assignee
+def test_handing_a_case_to_someone_goes_on_the_timeline(deps: FakeDeps) -> None:
+    from cases.integrity import verify
+
+    ref = services.add_case(deps, new_case(assignee="张伟")).ref
+    case = services.change_details(deps, ref, assignee="  李娜 ", actor="张伟")
+    last = case.events[-1]
+    assert case.assignee == "李娜"
+    assert (last.kind, last.data, last.actor) == (
+        EventKind.ASSIGNEE_CHANGED, {"assignee": "李娜", "was": "张伟"}, "张伟")
+    assert verify(services.get_case(deps, ref), deps.files).ok
+
+    commits = deps.unit.commits
+    same = services.change_details(deps, ref, assignee="李娜")  # already hers: nothing recorded
+    assert deps.unit.commits == commits and same.event_count == case.event_count
+
+    cleared = services.change_details(deps, ref, assignee="")
+    assert cleared.assignee is None and cleared.events[-1].data == {"assignee": None, "was": "李娜"}
+
+
+def test_one_bad_detail_refuses_the_whole_change(deps: FakeDeps) -> None:
+    ref = services.add_case(deps, new_case(assignee="张伟")).ref
+    commits = deps.unit.commits
+    with pytest.raises(InvalidInput, match="'Atlantis' is not a province"):
+        services.change_details(deps, ref, province="Atlantis", assignee="李娜")
+    with pytest.raises(InvalidInput, match="too long"):
+        services.change_details(deps, ref, province="江苏", assignee="李" * 201)
+    case = services.get_case(deps, ref)
+    assert (case.assignee, case.province, deps.unit.commits) == ("张伟", None, commits)
+
+
+def test_province_and_assignee_change_together_in_one_commit(deps: FakeDeps) -> None:
+    ref = services.add_case(deps, new_case()).ref
+    commits = deps.unit.commits
+    case = services.change_details(deps, ref, province="江苏", assignee="王芳")
+    assert deps.unit.commits == commits + 1
+    assert [e.kind for e in case.events[-2:]] == [
+        EventKind.PROVINCE_CHANGED, EventKind.ASSIGNEE_CHANGED]
