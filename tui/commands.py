@@ -267,19 +267,27 @@ def case_rule(ref: str, key: str, duration: str, as_json: bool) -> None:
 @case.command("set")
 @click.argument("ref")
 @click.option("--province", help='Your province, e.g. 江苏 or Jiangsu; "" clears it.')
+@click.option("--assignee", help='Who handles the case from now on (teams); "" clears it.')
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (for scripts).")
 @friendly
-def case_set(ref: str, province: str | None, as_json: bool) -> None:
-    """Change a case's details (for now its province); the change goes on the timeline."""
-    from cases.services import set_province
+def case_set(ref: str, province: str | None, assignee: str | None, as_json: bool) -> None:
+    """Change a case's details (its province, who handles it); each change goes on the
+    timeline."""
+    from cases.services import KEEP, change_details
 
     ctx = _ctx()
-    if province is None:
+    if province is None and assignee is None:
         raise InvalidInput(Text(
-            "没有要修改的内容：请给出 --province 省份（\"\" 表示清除）。",
-            'nothing to change: give --province P ("" clears it).',
+            "没有要修改的内容：请给出 --province 省份 或 --assignee 负责人（\"\" 表示清除）。",
+            'nothing to change: give --province P or --assignee NAME ("" clears it).',
         ))
-    updated = set_province(ctx, ref, province, actor=ctx.settings.who)
+    updated = change_details(
+        ctx,
+        ref,
+        province=KEEP if province is None else province,
+        assignee=KEEP if assignee is None else assignee,
+        actor=ctx.settings.who,
+    )
     _show_case(ctx, updated, as_json, [])
 
 

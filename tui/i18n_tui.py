@@ -64,6 +64,8 @@ UI: dict[str, Text] = {
     ),
     "saved.province": Text("{ref}：所在省份已设为 {name}", "{ref}: province set to {name}"),
     "saved.province.cleared": Text("{ref}：已清除所在省份", "{ref}: province cleared"),
+    "saved.assignee": Text("{ref}：现由 {name} 负责", "{ref}: now handled by {name}"),
+    "saved.assignee.cleared": Text("{ref}：已清除负责人", "{ref}: nobody handles it now"),
     "lang.switched": Text("界面语言：中文", "language: English"),
     "nocase": Text("请先选中一个案件", "select a case first"),
     # case page
@@ -72,9 +74,10 @@ UI: dict[str, Text] = {
     "case.next": Text("下一步", "Next step"),
     "case.next.send": Text("发送：{send}", "Send: {send}"),
     "case.next.due": Text("答复期限：{due}", "Answer by: {due}"),
-    "case.next.letter": Text("按 l 查看要发送的信函，d 生成证据材料包，p 设置所在省份",
+    "case.next.letter": Text("按 l 查看要发送的信函，d 生成证据材料包，p 设置所在省份，"
+                             "w 更换负责人",
                              "Press l for the letter to send, d for the evidence dossier, "
-                             "p to set your province"),
+                             "p to set your province, w to hand the case to someone"),
     "case.have": Text("已有 {n} 份", "{n} on file"),
     "case.missing": Text("缺少", "missing"),
     "case.loading": Text("正在读取 {ref}…", "reading {ref}…"),
@@ -118,6 +121,10 @@ UI: dict[str, Text] = {
         "index, as `refundflow dossier` writes it.",
     ),
     "province.title": Text("{ref}：所在省份", "{ref}: your province"),
+    "assignee.title": Text("{ref}：负责人", "{ref}: who handles it"),
+    "assignee.hint": Text("写上接手的人；清空表示暂无负责人。更换会记入时间线。",
+                          "Type who takes the case over; empty means nobody. The change goes "
+                          "on the timeline."),
     "province.hint": Text(
         "报案的诈骗罪立案标准和小额诉讼上限因省而异。可写 广东、广东省、Guangdong 或 粤；"
         "留空即清除。",
@@ -201,6 +208,7 @@ KEYS: dict[str, Text] = {
     "case.letter": Text("信函", "Letter"),
     "case.dossier": Text("材料包", "Dossier"),
     "case.province": Text("省份", "Province"),
+    "case.assignee": Text("负责人", "Assignee"),
     # dialogs
     "dialog.close": Text("关闭", "Close"),
     "dialog.save": Text("保存", "Save"),

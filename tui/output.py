@@ -140,6 +140,7 @@ DETAIL_NAMES_ZH = {
     "paid_at": "付款时间",
     "merchant": "商家",
     "province": "省份",
+    "assignee": "负责人",
     "was": "原为",
     "note": "备注",
     "ticket": "工单号",
@@ -226,6 +227,10 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
     ]
     if case.province:
         rows.append(("所在省份" if zh else "Province", case.province))
+    if case.assignee:
+        rows.append(("负责人" if zh else "Assignee", case.assignee))
+    if case.note:
+        rows.append(("备注" if zh else "Note", case.note))
     if case.refund_no:
         rows.append(("退款编号" if zh else "Refund no.", case.refund_no))
     if case.tickets:

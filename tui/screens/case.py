@@ -22,6 +22,7 @@ from tui.screens.base import BaseScreen
 from tui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
+    from tui.dialogs.assignee import AssigneeSet
     from tui.dialogs.dossier import DossierWritten
     from tui.dialogs.province import ProvinceSet
 
@@ -30,7 +31,7 @@ class CaseScreen(BaseScreen):
     """The case page; Escape goes back to the caseload.
 
     The footer has room for the keys used on every visit (80 columns, English included);
-    ``d``, ``p`` and ``n`` are named on the page, under ``?`` and in the palette."""
+    ``d``, ``p``, ``w`` and ``n`` are named on the page, under ``?`` and in the palette."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", show=True, id="case.back"),
@@ -39,6 +40,7 @@ class CaseScreen(BaseScreen):
         Binding("l", "letter", "Letter", show=True, id="case.letter"),
         Binding("d", "dossier", "Dossier", show=False, id="case.dossier"),
         Binding("p", "province", "Province", show=False, id="case.province"),
+        Binding("w", "assignee", "Assignee", show=False, id="case.assignee"),
     ]
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = frozenset({"caseload.new"})
 
@@ -196,6 +198,20 @@ class CaseScreen(BaseScreen):
             self.notify(t("saved.province.cleared", self.lang, ref=result.ref))
         else:
             self.notify(t("saved.province", self.lang, ref=result.ref, name=result.label))
+        self.after_change(result.ref)
+
+    def action_assignee(self) -> None:
+        from tui.dialogs.assignee import AssigneeDialog
+
+        self.app.push_screen(AssigneeDialog(self.ctx, self.ref, self.lang), self._assignee_set)
+
+    def _assignee_set(self, result: AssigneeSet | None) -> None:
+        if result is None:
+            return
+        if result.name is None:
+            self.notify(t("saved.assignee.cleared", self.lang, ref=result.ref))
+        else:
+            self.notify(t("saved.assignee", self.lang, ref=result.ref, name=result.name))
         self.after_change(result.ref)
 
     def after_change(self, ref: str | None) -> None:

@@ -33,6 +33,7 @@ WORDS = {
     "dossier": (Text("生成证据材料包（zip）", "write the evidence dossier (zip)"), "d"),
     "province": (Text("设置所在省份（报案门槛、小额诉讼上限）",
                       "set your province (police threshold, small-claims cap)"), "p"),
+    "hand_over": (Text("更换负责人（团队）", "hand the case to someone (teams)"), "w"),
     "caseload": (Text("返回案件列表", "back to the caseload"), "esc"),
     "outbox": (Text("发件箱（已发送、排队、失败的邮件）",
                     "outbox (mail sent, queued, failed)"), "m"),
@@ -81,6 +82,7 @@ class RefundflowCommands(Provider):
             add("case", "letter", screen.action_letter)
             add("case", "dossier", screen.action_dossier)
             add("case", "province", screen.action_province)
+            add("case", "hand_over", screen.action_assignee)
         add("case", "import", screen.action_import_file)
         if not isinstance(screen, CaseloadScreen):
             add("view", "caseload", screen.action_back)
