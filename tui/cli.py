@@ -194,8 +194,8 @@ def main() -> None:
     except click.Abort:  # Ctrl-C or end of input at a prompt
         click.echo("已中止。" if _lang() == "zh" else "Aborted!", err=True)
         sys.exit(1)
-    # Not standalone, click hands back an explicit exit's code (--help, --version) instead of
-    # exiting; a command's own return value is never an exit code here.
+    # Not standalone, click returns an explicit exit's code (--help, --version) instead of
+    # exiting, and otherwise what the command returned: refundflow's commands return None.
     sys.exit(result if isinstance(result, int) else 0)
 
 
