@@ -279,17 +279,16 @@ def change_details(
 
 
 def _assignee(name: str | None) -> str | None:
-    if name is None or not name.strip():
-        return None
-    if len(name.strip()) > MAX_ASSIGNEE:
+    name = (name or "").strip()
+    if len(name) > MAX_ASSIGNEE:
         raise InvalidInput(
             Text(
                 "负责人名称过长（{n} 个字符，最多 {max} 个）",
                 "the assignee's name is too long ({n} characters, at most {max})",
-                {"n": len(name.strip()), "max": MAX_ASSIGNEE},
+                {"n": len(name), "max": MAX_ASSIGNEE},
             )
         )
-    return name.strip()
+    return name or None
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,5 @@ class AssigneeDialog(CaseFormDialog[AssigneeSet | None]):
         from cases.services import change_details
 
         ctx = self.ctx
-        case = change_details(ctx, self.ref, assignee=values["assignee"] or "",
-                              actor=ctx.settings.who)
+        case = change_details(ctx, self.ref, assignee=values["assignee"], actor=ctx.settings.who)
         return AssigneeSet(case.ref, case.assignee)
