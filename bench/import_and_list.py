@@ -533,6 +533,23 @@ def bench(opts: argparse.Namespace, sizes: list[int], base: Path) -> int:
         ratios.append({"name": name, "ratio_median": ratio, "ratio_best": best_ratio,
                        "target": is_target, "verdict": verdict})
 
+    # ---- floors: what any Python program storing these rows in SQLite must spend
+    floors = measure_floors(base, homes.get(target_import), opts.repeat)
+    if floors:
+        tw = twi.median or 0.0
+        print(f"\n## floors at {target_import:,} cases (median of {opts.repeat}), "
+              f"against Taskwarrior's import of {n:,} ({tw:.3f} s)")
+        for key, label in (("python_start_s", "python -c pass (interpreter start-up)"),
+                           ("sqlite_store_s", "SQLite storing the import's own rows "
+                            f"({floors['rows']:,} rows, {floors['mib']:.0f} MiB; same "
+                            "pragmas, one transaction, no parsing or rules)")):
+            print(f"  {floors[key]:7.3f} s  {floors[key] / tw:5.2f}× Taskwarrior  {label}")
+        left = tw - floors["python_start_s"] - floors["sqlite_store_s"]
+        per_case = left / target_import * 1e6
+        print(f"  {left:7.3f} s  left for everything else: reading, checking and planning "
+              f"{target_import:,} cases, hashing their timelines ({per_case:.0f} µs a case)")
+        floors["left_s"] = left
+
     # ---- where the time goes
     profiles: dict[str, Any] = {}
     if not opts.no_profile:
@@ -541,10 +558,61 @@ def bench(opts: argparse.Namespace, sizes: list[int], base: Path) -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({
         "environment": env_info, "data": meta,
-        "figures": [f.as_json() for f in figures], "ratios": ratios, "profiles": profiles,
+        "figures": [f.as_json() for f in figures], "ratios": ratios, "floors": floors,
+        "profiles": profiles,
     }, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten: {OUT.relative_to(ROOT)}")
     return 1 if failed else 0
+
+
+FLOOR_SCRIPT = r"""
+import os, sqlite3, sys, time
+source, target = sys.argv[1], sys.argv[2]
+src = sqlite3.connect(source)
+schema = [sql for (sql,) in src.execute(
+    "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")]
+tables = [name for (name,) in src.execute(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+data = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+db = sqlite3.connect(target, isolation_level=None)
+for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+    db.execute("PRAGMA " + pragma)
+for sql in schema:
+    db.execute(sql)
+started = time.perf_counter()
+db.execute("BEGIN IMMEDIATE")
+for table, rows in data.items():
+    if rows:
+        db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+db.execute("COMMIT")
+print(time.perf_counter() - started, sum(map(len, data.values())))
+"""
+
+
+def measure_floors(base: Path, home: Path | None, repeat: int) -> dict[str, Any]:
+    """The interpreter's start-up, and SQLite alone storing the rows an import wrote.
+
+    Neither is refundflow's work: they bound from below what any Python program that keeps
+    the same records in SQLite can reach, so a target below them needs a different design.
+    """
+    if home is None or not (home / "refundflow.db").exists():
+        return {}
+    starts, stores, rows = [], [], 0
+    for i in range(repeat):
+        started = time.perf_counter()
+        subprocess.run([str(PYTHON), "-c", "pass"], check=True)
+        starts.append(time.perf_counter() - started)
+        target = base / f"floor-{i}.db"
+        out = subprocess.run([str(PYTHON), "-c", FLOOR_SCRIPT, str(home / "refundflow.db"),
+                              str(target)], check=True, capture_output=True, text=True).stdout
+        seconds, count = out.split()
+        stores.append(float(seconds))
+        rows = int(count)
+        mib = target.stat().st_size / 2**20
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    return {"python_start_s": statistics.median(starts),
+            "sqlite_store_s": statistics.median(stores), "rows": rows, "mib": mib}
 
 
 def profile(base: Path, homes: dict[int, Path], csvs: dict[int, Path],
