@@ -15,6 +15,7 @@ from cases.i18n import InvalidInput, Text
 from cases.vocabulary import Labeled
 
 MAX_AMOUNT = Decimal("100000000")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def parse_amount(text: str, what: str = "amount") -> Decimal:
@@ -22,9 +23,11 @@ def parse_amount(text: str, what: str = "amount") -> Decimal:
     typed = unicodedata.normalize("NFKC", str(text)).strip()  # full-width: １２８．００
     cleaned = re.sub(r"[\s,¥元]|^CNY|^RMB", "", typed, flags=re.IGNORECASE)
     try:
-        value = Decimal(cleaned)
-        if not value.is_finite():  # "NaN", "Infinity"
+        # Digits with an optional point only: Decimal alone would also take "1e3", "1_000",
+        # "NaN" and "Infinity", none of which is how a sum of money is written.
+        if not _PLAIN_NUMBER.fullmatch(cleaned):
             raise InvalidOperation
+        value = Decimal(cleaned)
     except InvalidOperation:
         raise InvalidInput(
             Text(

@@ -334,7 +334,11 @@ def evidence_add(ref: str, file: Path, **opts: Any) -> None:
             }
         )
     else:
-        click.echo(f"{current.ref}: {item.original_name}  sha256={item.sha256}  ({item.size} B)")
+        from tui.output import show_size
+
+        click.echo(
+            f"{current.ref}: {item.original_name}  sha256={item.sha256}  ({show_size(item.size)})"
+        )
 
 
 @cli.command("import")

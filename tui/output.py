@@ -24,6 +24,18 @@ def show_due(due: datetime, zone: ZoneInfo) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
+def show_size(size: int) -> str:
+    """A file's size as people read it: ``7 B``, ``12.3 KB``, ``4.0 MB`` (1 KB = 1024 B)."""
+    if size < 1024:
+        return f"{size} B"
+    value = float(size)
+    for unit in ("KB", "MB", "GB"):
+        value /= 1024
+        if value < 1024 or unit == "GB":
+            break
+    return f"{value:.1f} {unit}"
+
+
 def show_time(value: datetime, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
@@ -181,6 +193,8 @@ def event_details(data: dict[str, object], lang: Lang, zone: ZoneInfo) -> str:
             shown = named[key](shown).label(lang)
         elif key in ("rung", "escalated_to"):
             shown = _rung_name(shown, lang)
+        elif key == "size" and isinstance(value, int):
+            shown = show_size(value)
         elif key in ("paid_at", "due_at"):
             try:
                 shown = show_time(datetime.fromisoformat(shown), zone)
@@ -279,6 +293,7 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
         for head in (
             ("类别", "Kind"),
             ("文件", "File"),
+            ("大小", "Size"),
             ("SHA-256", "SHA-256"),
             ("取证时间", "Captured"),
         ):
@@ -287,6 +302,7 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
             files.add_row(
                 label(item.kind, lang),
                 escape(item.original_name),
+                show_size(item.size),
                 item.sha256[:16] + "…",
                 show_time(item.captured_at, zone),
             )

@@ -268,6 +268,24 @@ def test_names_with_brackets_are_shown_as_typed(cli: Any, tmp_path: Path) -> Non
     assert "[A]-1" in next(line for line in shown.splitlines() if line.startswith("Order"))
 
 
+def test_evidence_sizes_are_shown_as_people_read_them(cli: Any, tmp_path: Path) -> None:
+    ref = cli.json(*add_args("S-1"))["ref"]
+    shot = tmp_path / "聊天记录.png"
+    shot.write_bytes(b"x" * 3000)
+    added = cli("evidence", "add", ref, str(shot), "--kind", "communication").stdout
+    assert added.rstrip().endswith("(2.9 KB)"), added
+    tiny = tmp_path / "note.txt"
+    tiny.write_bytes(b"7 bytes")
+    cli("evidence", "add", ref, str(tiny), "--kind", "other")
+    english = cli("case", "show", ref).stdout
+    row = next(line for line in english.splitlines() if "聊天记录.png" in line and "…" in line)
+    assert "2.9 KB" in row, english
+    assert "size=2.9 KB" in english and "size=7 B" in english, english
+    chinese = cli("case", "show", ref, REFUNDFLOW_LANG="zh").stdout
+    assert "大小=2.9 KB" in chinese and "大小" in chinese.split("证据")[-1], chinese
+    assert cli.json("case", "show", ref)["evidence"][0]["size"] == 3000  # scripts get bytes
+
+
 def test_the_case_page_names_the_rung_in_the_users_language(cli: Any) -> None:
     ref = cli.json(*add_args("R-1"))["ref"]
     cli("case", "event", ref, "submitted", "--at", "2026-09-30 18:00")

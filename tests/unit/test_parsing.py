@@ -68,7 +68,7 @@ def test_amounts_as_people_type_them(typed: str, amount: str) -> None:
     assert parse_amount(typed) == Decimal(amount)
 
 
-@pytest.mark.parametrize("typed", ["NaN", "Infinity", "一百"])
+@pytest.mark.parametrize("typed", ["NaN", "Infinity", "一百", "1e3", "1_000", "12.8.0", "."])
 def test_an_amount_that_is_no_number_is_refused_as_unreadable(typed: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_amount(typed)
