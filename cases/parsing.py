@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -91,13 +91,17 @@ def parse_zone(text: str) -> ZoneInfo:
         ) from None
 
 
-def parse_time(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
+def parse_time(text: str, zone: ZoneInfo, now: datetime | None = None) -> tuple[datetime, bool]:
     """An ISO 8601 time; without an offset it is read in ``zone``.
 
     Returns the aware time and whether the zone was assumed (the output says so).
-    A date alone means the start of that day.
+    A date alone means the start of that day. Given ``now`` (what a person types at the
+    keyboard, not a file), days can be named from today: ``昨天 18:00``, ``前天下午3点``,
+    ``yesterday 18:00``, ``9月30日 10:00`` (the last 30 September that is not after today),
+    ``18:00`` (today).
     """
-    raw = _pad(_chinese_date(text).replace("/", "-").replace("Z", "+00:00"))
+    today = None if now is None else now.astimezone(zone).date()
+    raw = _pad(_chinese_date(text, today).replace("/", "-").replace("Z", "+00:00"))
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
             value = datetime.combine(date.fromisoformat(raw), time(0, 0))
@@ -119,25 +123,62 @@ def parse_time(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
 
 
 _CHINESE_DAY = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*")
-_CHINESE_HOUR = re.compile(r"(\d{1,2})\s*[点时]\s*(?:(\d{1,2})\s*分?)?$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*")
+_DAYS_BACK = {"今天": 0, "今日": 0, "today": 0, "昨天": 1, "昨日": 1, "yesterday": 1, "前天": 2}
+_NAMED_DAY = re.compile(r"^(今天|今日|昨天|昨日|前天|today|yesterday)\s*", re.IGNORECASE)
+_CLOCK_ONLY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+_HALF_DAY = re.compile(r"^(凌晨|早上|上午|中午|下午|傍晚|晚上)\s*")
+_CHINESE_HOUR = re.compile(r"(\d{1,2})\s*[点时:]\s*(?:(\d{1,2})\s*分?)?$")
 _DOTTED_DAY = re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})")
+_ISO_DAY_SPOKEN_HOUR = re.compile(  # 2026-09-30 下午3点
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?=\s*(?:凌晨|早上|上午|中午|下午|傍晚|晚上|\d{1,2}\s*[点时]))"
+)
 
 
-def _chinese_date(text: str) -> str:
+def _chinese_date(text: str, today: date | None = None) -> str:
     """Times as Chinese users type them: full-width digits and colons from an input method
     (``２０２６－０９－３０ １０：００``), ``2026年9月30日 10:00``, ``2026年9月30日10点30分``,
-    ``2026.9.30 10:00``; written the ISO way, with ``-`` and ``:``."""
+    ``2026.9.30 下午3点``; with ``today``, also 昨天/前天/今天 and a month and day without
+    the year; written the ISO way, with ``-`` and ``:``."""
     raw = unicodedata.normalize("NFKC", text).strip()
     raw = _DOTTED_DAY.sub(r"\1-\2-\3", raw)
-    day = _CHINESE_DAY.match(raw)
-    if day is None:
+    day = _CHINESE_DAY.match(raw) or _ISO_DAY_SPOKEN_HOUR.match(raw)
+    if day is not None:
+        head = f"{day[1]}-{day[2]}-{day[3]}"
+    elif today is None:
         return raw
-    rest = raw[day.end() :]
-    hour = _CHINESE_HOUR.fullmatch(rest)
-    if hour is not None:
-        rest = f"{int(hour[1]):02d}:{int(hour[2] or 0):02d}"
-    head = f"{day[1]}-{day[2]}-{day[3]}"
+    elif (named := _NAMED_DAY.match(raw)) is not None:
+        head = (today - timedelta(days=_DAYS_BACK[named[1].lower()])).isoformat()
+        day = named
+    elif (month_day := _MONTH_DAY.match(raw)) is not None:
+        month, number = int(month_day[1]), int(month_day[2])
+        year = today.year if (month, number) <= (today.month, today.day) else today.year - 1
+        head, day = f"{year}-{month}-{number}", month_day
+    elif _CLOCK_ONLY.fullmatch(raw):
+        return f"{today.isoformat()} {raw}"
+    else:
+        return raw
+    rest = _clock(raw[day.end() :].strip())
     return f"{head} {rest}" if rest else head
+
+
+def _clock(rest: str) -> str:
+    """``10点30分``, ``9时5分``, ``下午3点``, ``晚上8:30`` as ``HH:MM``; anything else as typed."""
+    half = _HALF_DAY.match(rest)
+    spoken = rest[half.end() :] if half else rest
+    hour = _CHINESE_HOUR.fullmatch(spoken)
+    if hour is None or (half is None and ":" in spoken):
+        return rest  # "10:00", "10:00:05+08:00": ISO already
+    value = int(hour[1])
+    if half is not None and half[1] in ("傍晚", "晚上") and value == 12:
+        return rest  # 晚上12点 is midnight: which day's is not clear, so it is not guessed
+    if half is not None and half[1] == "凌晨" and value == 12:
+        value = 0
+    elif half is not None and half[1] in ("下午", "傍晚", "晚上") and value < 12:
+        value += 12
+    elif half is not None and half[1] == "中午" and value < 6:
+        value += 12  # 中午1点 is 13:00
+    return f"{value:02d}:{int(hour[2] or 0):02d}"
 
 
 def _pad(raw: str) -> str:

@@ -59,7 +59,11 @@ def case() -> None:
 @click.option("--currency", default="CNY", show_default=True, help="Currency of the amount.")
 @click.option("--channel", required=True, help="|".join(CHANNELS))
 @click.option("--reason", required=True, help="|".join(REASONS))
-@click.option("--paid-at", required=True, help="When you paid, e.g. 2026-09-30T10:00+08:00.")
+@click.option(
+    "--paid-at",
+    required=True,
+    help="When you paid, e.g. 2026-09-30T10:00+08:00, 2026-09-30 10:00 or yesterday 18:00.",
+)
 @click.option("--merchant", help="Shop inside the platform, if any.")
 @click.option("--zone", help="Time zone of the platform (default: REFUNDFLOW_TZ, Asia/Shanghai).")
 @click.option("--note", help="A note kept with the case.")
@@ -78,7 +82,7 @@ def case_add(**opts: Any) -> None:
     ctx = _ctx()
     zone_name = opts["zone"] or ctx.settings.tz
     zone = parse_zone(zone_name)
-    paid_at, assumed = parse_time(opts["paid_at"], zone)
+    paid_at, assumed = parse_time(opts["paid_at"], zone, ctx.clock.now())
     overrides = dict(_rule_pair(item) for item in opts["rules"])
     new = NewCase(
         platform=opts["platform"].strip(),
@@ -176,7 +180,11 @@ def case_show(ref: str, as_json: bool) -> None:
 @case.command("event")
 @click.argument("ref")
 @click.argument("kind", metavar="|".join(EVENTS))
-@click.option("--at", help="When it happened (default: now). Without a zone: the case's zone.")
+@click.option(
+    "--at",
+    help="When it happened (default: now), e.g. 2026-09-30 18:00 or yesterday 18:00. "
+    "Without a zone: the case's zone.",
+)
 @click.option("--note", help="A note kept with the event.")
 @click.option("--amount", help="Amount received (for arrived).")
 @click.option("--refund-no", help="Refund number the platform gave (退款编号).")
@@ -202,7 +210,7 @@ def case_event(ref: str, kind: str, **opts: Any) -> None:
     notes: list[str] = []
     at: datetime = ctx.clock.now()
     if opts["at"]:
-        at, assumed = parse_time(opts["at"], current.tz)
+        at, assumed = parse_time(opts["at"], current.tz, at)
         if assumed:
             notes.append(_assumed("--at", current.zone, ctx.lang))
     what = EventInput(
@@ -312,7 +320,11 @@ def evidence_add(ref: str, file: Path, **opts: Any) -> None:
     ctx = _ctx()
     kind = EvidenceKind(parse_choice(EvidenceKind, opts["kind"], "--kind"))
     current = get_case(ctx, ref)
-    captured = parse_time(opts["captured_at"], current.tz)[0] if opts["captured_at"] else None
+    captured = (
+        parse_time(opts["captured_at"], current.tz, ctx.clock.now())[0]
+        if opts["captured_at"]
+        else None
+    )
     item = add_evidence(
         ctx,
         current.ref,

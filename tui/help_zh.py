@@ -46,7 +46,9 @@ HELP: dict[str, str] = {
         "not_activated|not_as_described|duplicate_payment|platform_fault|platform_gone|"
         "false_promise|mistaken_purchase|partly_used|other"
     ),
-    "case add --paid-at": "付款时间，例如 2026-09-30T10:00+08:00。",
+    "case add --paid-at": (
+        "付款时间，例如 2026-09-30T10:00+08:00、“2026年9月30日 10:00”或“昨天 18:00”。"
+    ),
     "case add --merchant": "平台内的商家店铺（如有）。",
     "case add --zone": "平台所在的时区（默认取 REFUNDFLOW_TZ，未设置时为 Asia/Shanghai）。",
     "case add --usage": "已经使用了多少，例如 '10/30 days' 或 '1/5 benefits'。",
@@ -60,7 +62,10 @@ HELP: dict[str, str] = {
     "case list --overdue": "只显示有期限已经逾期的案件。",
     "case show": "查看一个案件：基本信息、各项期限及其规则、时间线、证据。",
     "case event": "记录案件中发生了什么、在什么时间。",
-    "case event --at": "发生时间（默认：现在）。未写时区时按案件的时区理解。",
+    "case event --at": (
+        "发生时间（默认：现在），例如“2026-09-30 18:00”或“昨天下午6点”。"
+        "未写时区时按案件的时区理解。"
+    ),
     "case event --amount": "到账金额（用于 arrived）。",
     "case event --refund-no": "平台给出的退款编号。",
     "case event --ticket": "客服对话的工单号。",

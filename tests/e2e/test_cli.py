@@ -331,6 +331,17 @@ def test_a_chinese_user_types_as_an_input_method_writes(cli: Any, tmp_path: Path
     assert [e["kind"] for e in cli.json("case", "show", new["ref"])["evidence"]] == ["other"]
 
 
+def test_times_are_typed_from_today(cli: Any) -> None:
+    """At the keyboard, days are named from today (2026-10-05): 昨天下午6点 is 10-04 18:00."""
+    ref = cli.json(*add_args("Y-1", "128", "前天 10:00"))["ref"]
+    assert cli.json("case", "show", ref)["paid_at"] == "2026-10-03T10:00:00+08:00"
+    sub = cli.json("case", "event", ref, "submitted", "--at", "昨天下午6点")
+    assert sub["events"][-1]["at"] == "2026-10-04T18:00:00+08:00"
+    assert sub["deadlines"][0]["rule"].startswith("3 working days after 2026-10-04 18:00")
+    result = cli("case", "event", ref, "approved", "--at", "明天 9:00", check=False)
+    refused(result, 2, 'cannot read the time "明天 9:00"')
+
+
 def test_an_order_number_of_two_cases_asks_which_one(cli: Any) -> None:
     first = cli.json(*add_args("KM-2"))["ref"]
     second = cli.json(*add_args("KM-2", "128", "2026-09-29T10:00+08:00", "--platform", "易购卡盟"))[

@@ -132,7 +132,7 @@ async def test_recording_what_happened_with_the_time_it_happened(
         options = [value for _, value in f["event"]._options if value is not Select.NULL]
         assert options[:4] == ["supplement_requested", "approved", "rejected", "escalated"]
         f["event"].value = "approved"
-        await type_into(pilot, f["at"], "2026-10-04 09:15")
+        await type_into(pilot, f["at"], "昨天上午9点15分")  # 2026-10-04 09:15
         await type_into(pilot, f["note"], "客服电话确认")
         await pilot.press("ctrl+s")
         await settle(pilot)

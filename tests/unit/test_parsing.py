@@ -44,6 +44,54 @@ def test_a_time_with_its_offset_keeps_it() -> None:
     assert at == datetime(2026, 9, 30, 2, 0, tzinfo=ZoneInfo("UTC")) and not assumed
 
 
+NOW = datetime(2026, 11, 23, 6, 6, tzinfo=SHANGHAI)  # a Monday morning
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("昨天 18:00", (2026, 11, 22, 18, 0)),
+        ("昨天18点", (2026, 11, 22, 18, 0)),
+        ("前天下午3点30分", (2026, 11, 21, 15, 30)),
+        ("今天 晚上8:30", (2026, 11, 23, 20, 30)),
+        ("今天", (2026, 11, 23, 0, 0)),
+        ("yesterday 18:00", (2026, 11, 22, 18, 0)),
+        ("Today 9:05", (2026, 11, 23, 9, 5)),
+        ("18:00", (2026, 11, 23, 18, 0)),  # a time alone: today
+        ("9月30日 10:00", (2026, 9, 30, 10, 0)),  # no year: the last 30 September
+        ("12月30日", (2025, 12, 30, 0, 0)),  # … which is last year's when this one is ahead
+        ("2026年9月30日 中午1点", (2026, 9, 30, 13, 0)),
+        ("2026-9-30 下午3点", (2026, 9, 30, 15, 0)),
+        ("2026.9.30 上午9点", (2026, 9, 30, 9, 0)),
+        ("前天凌晨12点", (2026, 11, 21, 0, 0)),
+    ],
+)
+def test_days_named_from_today_as_people_say_them(typed: str, meant: tuple[int, ...]) -> None:
+    at, assumed = parse_time(typed, SHANGHAI, NOW)
+    assert at == datetime(*meant, tzinfo=SHANGHAI) and assumed
+
+
+def test_today_is_the_day_in_the_cases_zone() -> None:
+    """At 06:06 in Shanghai it is still the 22nd in Berlin: "yesterday" there is the 21st."""
+    berlin = ZoneInfo("Europe/Berlin")
+    at, _ = parse_time("昨天 18:00", berlin, NOW)
+    assert at == datetime(2026, 11, 21, 18, 0, tzinfo=berlin)
+
+
+@pytest.mark.parametrize("typed", ["昨天晚上12点", "明天 10:00", "2月30日", "昨天 25点"])
+def test_a_named_day_that_is_unclear_or_impossible_is_refused(typed: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_time(typed, SHANGHAI, NOW)
+    assert f"“{typed}”无法识别" in refused.value.render("zh")
+
+
+@pytest.mark.parametrize("typed", ["昨天 18:00", "9月30日 10:00", "18:00"])
+def test_a_file_names_no_day_from_today(typed: str) -> None:
+    """An imported file was written on some other day: its times must carry their date."""
+    with pytest.raises(InvalidInput):
+        parse_time(typed, SHANGHAI)
+
+
 @pytest.mark.parametrize("typed", ["2026年13月1日", "2026年9月30日 25点", "明天", "9月30日 10:00"])
 def test_an_impossible_or_incomplete_time_is_refused_with_examples(typed: str) -> None:
     with pytest.raises(InvalidInput) as refused:

@@ -273,9 +273,9 @@ class CaseFormDialog(FormDialog[T]):
         """Fill in what depends on the case (its zone, its stage)."""
 
     def case_time(self, value: str) -> Any:
-        """A time typed in the case's zone (ISO 8601, or "2026-09-30 18:00")."""
+        """A time typed in the case's zone (ISO 8601, "2026-09-30 18:00", "昨天 18:00")."""
         from cases.parsing import parse_time
 
         if self.case is None:
             raise Invalid("…")
-        return parse_time(value, self.case.tz)[0]
+        return parse_time(value, self.case.tz, self.ctx.clock.now())[0]

@@ -54,7 +54,7 @@ class NewCaseDialog(FormDialog[str | None]):
         currency = text("currency", value="CNY")
         currency.parse = parse_currency
         paid = text("paid_at", placeholder="2026-09-30 10:00")
-        paid.parse = lambda value: parse_time(value, zone)[0]
+        paid.parse = lambda value: parse_time(value, zone, self.ctx.clock.now())[0]
         usage = text("usage", optional=True, placeholder="10/30 days")
         usage.parse = _usage
         return [
