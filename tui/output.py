@@ -215,8 +215,10 @@ def _rung_name(key: str, lang: Lang) -> str:
         return key
 
 
-def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
-    """The case as rich renderables: summary, deadlines with their reasons, timeline, evidence."""
+def case_page(case: Case, now: datetime, lang: Lang, *, in_tui: bool = False) -> list[object]:
+    """The case as rich renderables: summary, deadlines with their reasons, timeline, evidence.
+
+    ``in_tui``: hints name the TUI's keys instead of commands to type."""
     from rich.table import Table
 
     zone = case.tz
@@ -271,11 +273,15 @@ def case_page(case: Case, now: datetime, lang: Lang) -> list[object]:
     if case.deadlines:
         out.append(deadlines)
     elif case.stage == Stage.DRAFT:
+        how = (
+            ("按 e 记录", "press e to record it")
+            if in_tui
+            else ("refundflow case event 编号 submitted", "refundflow case event REF submitted")
+        )
         out.append(
-            "期限：暂无。记录“已提交退款申请”（refundflow case event 编号 submitted）后开始计时。"
+            f"期限：暂无。记录“已提交退款申请”（{how[0]}）后开始计时。"
             if zh
-            else "Deadlines: none yet. They start when you record the application "
-            "(refundflow case event REF submitted)."
+            else f"Deadlines: none yet. They start when you record the application ({how[1]})."
         )
     else:
         out.append("期限：无" if zh else "Deadlines: none")

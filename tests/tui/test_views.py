@@ -9,7 +9,7 @@ import pytest
 
 from cases import services
 from cases.outbox import Notice, NoticeKind, NoticeStatus
-from tests.tui.conftest import FakeService, T, screen_text, seed, settle, until
+from tests.tui.conftest import FakeService, T, open_case, screen_text, seed, settle, until
 from tui.dialogs.help import HelpDialog
 from tui.screens.case import CaseScreen
 from tui.screens.outbox import OutboxScreen
@@ -46,6 +46,18 @@ async def test_the_case_page_reads_deadlines_rules_checklist_and_next_step(
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert app.screen.id == "caseload"
+
+
+async def test_a_drafts_page_says_which_key_starts_its_deadlines(
+    make_app: Any, tui_ctx: Any
+) -> None:
+    refs = seed(tui_ctx)
+    app = make_app()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await open_case(pilot, refs["draft"])
+        text = screen_text(app)
+        assert "They start when you record the application (press e to record it)" in text
+        assert "refundflow case event" not in text  # no command to type inside the TUI
 
 
 async def test_the_outbox_lists_mail_sent_queued_held_and_failed(

@@ -119,7 +119,7 @@ class CaseScreen(BaseScreen):
         from tui.output import case_page
 
         lang, case = self.lang, self.case
-        parts: list[Any] = case_page(case, self.clock.now(), lang)
+        parts: list[Any] = case_page(case, self.clock.now(), lang, in_tui=True)
         facts, deadlines, timeline = parts[0], parts[1], parts[2]
         rest = parts[3:]
         evidence: list[RenderableType] = [p for p in rest if not isinstance(p, str)]
