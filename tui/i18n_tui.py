@@ -108,6 +108,9 @@ UI: dict[str, Text] = {
     "form.saving": Text("正在保存…", "saving…"),
     "form.fix": Text("请先改正标红的字段", "fix the fields marked in red first"),
     "form.optional": Text("可选", "optional"),
+    "form.time_example": Text(
+        "2026-09-30 10:00 或 昨天 18:00", "2026-09-30 10:00 or yesterday 18:00"
+    ),
     "new.title": Text("新建案件", "New case"),
     "event.title": Text("{ref}：记录发生了什么", "{ref}: record what happened"),
     "evidence.title": Text("{ref}：添加证据文件", "{ref}: attach evidence"),

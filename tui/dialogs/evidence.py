@@ -41,7 +41,7 @@ class EvidenceDialog(CaseFormDialog[tuple[str, str] | None]):
                   parse=EvidenceKind),
             Field("note", t("field.note", lang), Input(compact=True), optional=True),
             Field("captured_at", t("field.captured_at", lang),
-                  Input(compact=True, placeholder="2026-09-30 10:00"), self.case_time,
+                  Input(compact=True, placeholder=t("form.time_example", lang)), self.case_time,
                   optional=True),
         ]
 

@@ -53,7 +53,7 @@ class NewCaseDialog(FormDialog[str | None]):
         amount.parse = parse_amount
         currency = text("currency", value="CNY")
         currency.parse = parse_currency
-        paid = text("paid_at", placeholder="2026-09-30 10:00")
+        paid = text("paid_at", placeholder=t("form.time_example", lang))
         paid.parse = lambda value: parse_time(value, zone, self.ctx.clock.now())[0]
         usage = text("usage", optional=True, placeholder="10/30 days")
         usage.parse = _usage
