@@ -197,9 +197,11 @@ def event_details(data: dict[str, object], lang: Lang, zone: ZoneInfo) -> str:
             shown = show_size(value)
         elif key in ("paid_at", "due_at"):
             try:
-                shown = show_time(datetime.fromisoformat(shown), zone)
+                moment = datetime.fromisoformat(shown)
             except ValueError:
                 pass
+            else:  # a deadline reads as the deadline table shows it: 24:00 of its last day
+                shown = (show_due if key == "due_at" else show_time)(moment, zone)
         name = DETAIL_NAMES_ZH.get(key, key) if lang == "zh" else key
         parts.append(f"{name}={shown}")
     return ", ".join(parts)
