@@ -534,7 +534,7 @@ def bench(opts: argparse.Namespace, sizes: list[int], base: Path) -> int:
                        "target": is_target, "verdict": verdict})
 
     # ---- floors: what any Python program storing these rows in SQLite must spend
-    floors = measure_floors(base, homes.get(target_import), opts.repeat)
+    floors = measure_floors(base, homes.get(target_import), csvs.get(target_import), opts.repeat)
     if floors:
         tw = twi.median or 0.0
         print(f"\n## floors at {target_import:,} cases (median of {opts.repeat}), "
@@ -548,6 +548,9 @@ def bench(opts: argparse.Namespace, sizes: list[int], base: Path) -> int:
         per_case = left / target_import * 1e6
         print(f"  {left:7.3f} s  left for everything else: reading, checking and planning "
               f"{target_import:,} cases, hashing their timelines ({per_case:.0f} µs a case)")
+        if floors["csv_read_s"] is not None:
+            print(f"  {floors['csv_read_s']:7.3f} s  of which Python's csv module takes to split "
+                  "the file into fields, before any value is read")
         floors["left_s"] = left
 
     # ---- where the time goes
@@ -589,7 +592,17 @@ print(time.perf_counter() - started, sum(map(len, data.values())))
 """
 
 
-def measure_floors(base: Path, home: Path | None, repeat: int) -> dict[str, Any]:
+CSV_SCRIPT = r"""
+import csv, io, sys, time
+started = time.perf_counter()
+with open(sys.argv[1], "rb") as f:
+    rows = list(csv.reader(io.StringIO(f.read().decode("utf-8-sig"), newline="")))
+print(time.perf_counter() - started, len(rows) - 1)
+"""
+
+
+def measure_floors(base: Path, home: Path | None, csv_path: Path | None,
+                   repeat: int) -> dict[str, Any]:
     """The interpreter's start-up, and SQLite alone storing the rows an import wrote.
 
     Neither is refundflow's work: they bound from below what any Python program that keeps
@@ -597,8 +610,12 @@ def measure_floors(base: Path, home: Path | None, repeat: int) -> dict[str, Any]
     """
     if home is None or not (home / "refundflow.db").exists():
         return {}
-    starts, stores, rows = [], [], 0
+    starts, stores, reads, rows = [], [], [], 0
     for i in range(repeat):
+        if csv_path is not None:
+            out = subprocess.run([str(PYTHON), "-c", CSV_SCRIPT, str(csv_path)], check=True,
+                                 capture_output=True, text=True).stdout
+            reads.append(float(out.split()[0]))
         started = time.perf_counter()
         subprocess.run([str(PYTHON), "-c", "pass"], check=True)
         starts.append(time.perf_counter() - started)
@@ -612,7 +629,8 @@ def measure_floors(base: Path, home: Path | None, repeat: int) -> dict[str, Any]
         for suffix in ("", "-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
     return {"python_start_s": statistics.median(starts),
-            "sqlite_store_s": statistics.median(stores), "rows": rows, "mib": mib}
+            "sqlite_store_s": statistics.median(stores), "rows": rows, "mib": mib,
+            "csv_read_s": statistics.median(reads) if reads else None}
 
 
 def profile(base: Path, homes: dict[int, Path], csvs: dict[int, Path],
