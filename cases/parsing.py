@@ -142,18 +142,17 @@ def _chinese_date(text: str, today: date | None = None) -> str:
     the year; written the ISO way, with ``-`` and ``:``."""
     raw = unicodedata.normalize("NFKC", text).strip()
     raw = _DOTTED_DAY.sub(r"\1-\2-\3", raw)
-    day = _CHINESE_DAY.match(raw) or _ISO_DAY_SPOKEN_HOUR.match(raw)
-    if day is not None:
+    # ``day``: the match of the date part; ``head``: that date written the ISO way.
+    if (day := _CHINESE_DAY.match(raw) or _ISO_DAY_SPOKEN_HOUR.match(raw)) is not None:
         head = f"{day[1]}-{day[2]}-{day[3]}"
     elif today is None:
         return raw
-    elif (named := _NAMED_DAY.match(raw)) is not None:
-        head = (today - timedelta(days=_DAYS_BACK[named[1].lower()])).isoformat()
-        day = named
-    elif (month_day := _MONTH_DAY.match(raw)) is not None:
-        month, number = int(month_day[1]), int(month_day[2])
+    elif (day := _NAMED_DAY.match(raw)) is not None:
+        head = (today - timedelta(days=_DAYS_BACK[day[1].lower()])).isoformat()
+    elif (day := _MONTH_DAY.match(raw)) is not None:
+        month, number = int(day[1]), int(day[2])
         year = today.year if (month, number) <= (today.month, today.day) else today.year - 1
-        head, day = f"{year}-{month}-{number}", month_day
+        head = f"{year}-{month}-{number}"
     elif _CLOCK_ONLY.fullmatch(raw):
         return f"{today.isoformat()} {raw}"
     else:

@@ -276,14 +276,16 @@ def case_page(case: Case, now: datetime, lang: Lang, *, in_tui: bool = False) ->
         out.append(deadlines)
     elif case.stage == Stage.DRAFT:
         how = (
-            ("按 e 记录", "press e to record it")
+            Text("按 e 记录", "press e to record it")
             if in_tui
-            else ("refundflow case event 编号 submitted", "refundflow case event REF submitted")
+            else Text("refundflow case event 编号 submitted", "refundflow case event REF submitted")
         )
         out.append(
-            f"期限：暂无。记录“已提交退款申请”（{how[0]}）后开始计时。"
-            if zh
-            else f"Deadlines: none yet. They start when you record the application ({how[1]})."
+            Text(
+                "期限：暂无。记录“已提交退款申请”（{how}）后开始计时。",
+                "Deadlines: none yet. They start when you record the application ({how}).",
+                {"how": how},
+            ).render(lang)
         )
     else:
         out.append("期限：无" if zh else "Deadlines: none")
